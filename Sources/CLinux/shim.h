@@ -1,0 +1,39 @@
+/* Linux headers that the Glibc module does not export to Swift. */
+#ifndef SWITCHBOARD_CLINUX_SHIM_H
+#define SWITCHBOARD_CLINUX_SHIM_H
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
+
+/* epoll_event is packed on x86_64, which Swift imports awkwardly; these keep field access simple. */
+static inline struct epoll_event sb_epoll_event(uint32_t events, uint64_t token) {
+    struct epoll_event event;
+    event.events = events;
+    event.data.u64 = token;
+    return event;
+}
+
+static inline uint64_t sb_epoll_event_token(const struct epoll_event *event) {
+    return event->data.u64;
+}
+
+static inline uint32_t sb_epoll_event_flags(const struct epoll_event *event) {
+    return event->events;
+}
+
+/* Pins the calling thread to one CPU; returns 0 on success. Used by benchmarks only. */
+static inline int sb_pin_to_cpu(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof set, &set);
+}
+
+#endif

@@ -1,0 +1,3 @@
+import WebSocketCore
+
+print(WebSocketCoreModule.name)

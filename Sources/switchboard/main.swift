@@ -1,0 +1,3 @@
+import SwitchboardCommand
+
+print(SwitchboardCommandModule.name)
