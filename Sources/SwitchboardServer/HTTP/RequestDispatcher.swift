@@ -1,0 +1,113 @@
+import CMicroHTTPD
+import Synchronization
+
+/// Answers every request libmicrohttpd hands over: picks the route from the path, reads bodies
+/// within their limit, and hands API routes their work.
+///
+/// One instance per server, shared by all libmicrohttpd threads, so its state is immutable or
+/// synchronised.
+final class RequestDispatcher: Sendable {
+    private let staticFiles: StaticFileRoute
+    private let logger: Logger
+    private let libraryLogger: Logger
+    private let metrics: ServerMetrics
+
+    init(staticFiles: StaticFileRoute, logger: Logger, metrics: ServerMetrics) {
+        self.staticFiles = staticFiles
+        self.logger = logger.named("http")
+        self.libraryLogger = logger.named("mhd")
+        self.metrics = metrics
+    }
+
+    /// One access callback. The first call for a request carries only headers.
+    func handle(
+        connection: OpaquePointer, context: RequestContext, method: String, version: String,
+        upload: UnsafeRawBufferPointer, uploadSize: UnsafeMutablePointer<Int>
+    ) -> MHD_Result {
+        let target: RequestTarget
+        do {
+            target = try RequestTarget(parsing: context.rawTarget)
+        } catch {
+            uploadSize.pointee = 0
+            return HTTPResponse.text(400, error.description).queue(on: connection)
+        }
+        var exchange = Exchange(
+            connection: connection, method: method, version: version, target: target)
+
+        // libmicrohttpd calls once with the headers, then once per body chunk, then once more
+        // with no data. A response queued on the first call makes it close the connection, so
+        // the answer waits for the last call (unless the request is refused outright).
+        if !context.hasStarted {
+            context.hasStarted = true
+            context.bodyLimit = self.bodyLimit(for: exchange)
+            self.logger.debug(
+                "request",
+                ["http.method": method, "http.path": target.path,
+                 "http.peer": exchange.clientAddress()])
+            self.metrics.httpRequests.add(1, ordering: .relaxed)
+            return .YES
+        }
+        if uploadSize.pointee > 0 {
+            self.accumulateBody(upload, into: context)
+            uploadSize.pointee = 0
+            return .YES
+        }
+        if let continuation = context.continuation {
+            return continuation.resume(&exchange, context: context)
+        }
+        if context.bodyOverflowed {
+            return HTTPResponse.text(413, "body too large").queue(on: connection)
+        }
+        return self.route(&exchange, context: context)
+    }
+
+    /// How many body bytes a route reads; bodies sent to other routes are read and dropped.
+    private func bodyLimit(for exchange: Exchange) -> Int {
+        0
+    }
+
+    private func route(_ exchange: inout Exchange, context: RequestContext) -> MHD_Result {
+        switch exchange.target.path {
+        case "/healthz":
+            return self.answerHealth(exchange)
+        default:
+            return self.staticFiles.handle(exchange).queue(on: exchange.connection)
+        }
+    }
+
+    private func answerHealth(_ exchange: Exchange) -> MHD_Result {
+        guard exchange.method == "GET" || exchange.method == "HEAD" else {
+            return HTTPResponse.text(405, "method not allowed", headers: [("Allow", "GET, HEAD")])
+                .queue(on: exchange.connection)
+        }
+        return HTTPResponse.text(200, "ok", headers: [("Cache-Control", "no-store")])
+            .queue(on: exchange.connection)
+    }
+
+    private func accumulateBody(_ upload: UnsafeRawBufferPointer, into context: RequestContext) {
+        guard !context.bodyOverflowed else { return }
+        if context.body.count + upload.count > context.bodyLimit {
+            context.bodyOverflowed = true
+            context.body = []
+            return
+        }
+        context.body.append(contentsOf: upload)
+    }
+
+    /// A line libmicrohttpd wanted to log. Most are about one misbehaving client (a malformed
+    /// request, a reset, a failed TLS handshake): those are debug, or a hostile client could
+    /// flood the log. Anything else (resource limits, socket failures) stays a warning.
+    func libraryLogged(_ line: String) {
+        var text = line
+        while text.last == "\n" { text.removeLast() }
+        let clientCaused = Self.clientCausedPrefixes.contains { text.hasPrefix($0) }
+        self.libraryLogger.log(clientCaused ? .debug : .warning, text)
+    }
+
+    private static let clientCausedPrefixes = [
+        "Error processing request", "Failed to forward", "Error: received handshake",
+        "Socket has been disconnected", "Connection was closed", "Failed to receive data",
+        "Failed to send data", "Error: TLS", "TLS", "Application reported internal error",
+        "Connection socket is closed", "Error: Failed to perform TLS handshake",
+    ]
+}

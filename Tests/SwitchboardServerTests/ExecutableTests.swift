@@ -1,0 +1,97 @@
+import Glibc
+import Testing
+
+/// The `switchboard` executable as an operator meets it: flags, errors, signals.
+@Suite struct ExecutableTests {
+    let publicDirectory: TemporaryDirectory
+
+    init() throws {
+        self.publicDirectory = try TemporaryDirectory()
+        try self.publicDirectory.write("index.html", "hello")
+    }
+
+    private func start(_ arguments: [String], environment: [String: String] = [:]) throws -> ChildProcess {
+        try ChildProcess(
+            executable: "switchboard",
+            arguments: ["--public", self.publicDirectory.path] + arguments,
+            environment: environment)
+    }
+
+    @Test func sigtermStopsGracefullyWithExitZero() throws {
+        let child = try self.start(["--port", "0"])
+        let port = try #require(child.waitForListeningPort())
+        #expect(try HTTPTestClient.request(port: port, path: "/").text == "hello")
+        child.send(signal: SIGTERM)
+        #expect(child.waitForExit() == 0)
+        #expect(child.errorText.contains("stopped"))
+    }
+
+    @Test func sigintStopsGracefullyToo() throws {
+        let child = try self.start(["--port", "0"])
+        _ = try #require(child.waitForListeningPort())
+        child.send(signal: SIGINT)
+        #expect(child.waitForExit() == 0)
+    }
+
+    @Test func shutdownLetsAnInFlightResponseFinish() throws {
+        try self.publicDirectory.write("large.bin", String(repeating: "x", count: 8 << 20))
+        let child = try self.start(["--port", "0"])
+        let port = try #require(child.waitForListeningPort())
+        let socket = try TestSocket(port: port)
+        try socket.send("GET /large.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let first = try socket.receiveSome()
+        #expect(!first.isEmpty)
+        child.send(signal: SIGTERM)
+        let rest = try socket.receiveUntilClosed()
+        let headerLength = try #require((first + rest).firstRange(of: [13, 10, 13, 10])).upperBound
+        #expect(first.count + rest.count - headerLength == 8 << 20)
+        #expect(child.waitForExit() == 0)
+    }
+
+    @Test func portInUseIsAClearErrorAndExitOne() throws {
+        let holder = try self.start(["--port", "0"])
+        let port = try #require(holder.waitForListeningPort())
+        let second = try self.start(["--port", "\(port)"])
+        #expect(second.waitForExit() == 1)
+        #expect(second.errorText.contains("address already in use"))
+    }
+
+    @Test(arguments: [
+        (["--bogus"], "unknown flag --bogus"),
+        (["--port", "70000"], "invalid value \"70000\" for --port"),
+        (["--port"], "flag --port needs a value"),
+        (["stray"], "unexpected argument"),
+        (["--log-level", "loud"], "invalid value \"loud\" for --log-level"),
+    ])
+    func badFlagsExitTwoWithAMessage(arguments: [String], message: String) throws {
+        let child = try self.start(arguments)
+        #expect(child.waitForExit() == 2)
+        #expect(child.errorText.contains(message))
+    }
+
+    @Test func missingPublicFolderIsAStartError() throws {
+        let child = try ChildProcess(
+            executable: "switchboard", arguments: ["--port", "0", "--public", "/nonexistent/dir"])
+        #expect(child.waitForExit() == 1)
+        #expect(child.errorText.contains("does not exist"))
+    }
+
+    @Test func environmentTwinsConfigureTheServer() throws {
+        let child = try ChildProcess(
+            executable: "switchboard", arguments: [],
+            environment: ["SWITCHBOARD_PORT": "0", "SWITCHBOARD_PUBLIC": self.publicDirectory.path,
+                          "SWITCHBOARD_LOG_LEVEL": "debug"])
+        let port = try #require(child.waitForListeningPort())
+        _ = try HTTPTestClient.request(port: port, path: "/")
+        #expect(child.waitForOutput(containing: "debug http: request") != nil)
+        child.send(signal: SIGTERM)
+        #expect(child.waitForExit() == 0)
+    }
+
+    @Test func helpAndVersionExitZero() throws {
+        let help = try ChildProcess(executable: "switchboard", arguments: ["--help"])
+        #expect(help.waitForExit() == 0)
+        let version = try ChildProcess(executable: "switchboard", arguments: ["--version"])
+        #expect(version.waitForExit() == 0)
+    }
+}
