@@ -2,7 +2,9 @@
 ///
 /// Cases carry no offsets or input bytes: the `description` becomes part of a V1 error `msg`
 /// sent back to the client, and must never echo what the client sent.
-public enum JSONSyntaxError: Error, Equatable, Hashable, Sendable, CustomStringConvertible {
+public enum JSONSyntaxError: Error, CaseIterable, Equatable, Hashable, Sendable,
+    CustomStringConvertible
+{
     /// The input ended inside a value, or held no value at all (empty or only whitespace).
     case unexpectedEndOfInput
     /// A byte that cannot start or continue a value here (for example `+`, `'`, a stray `}`

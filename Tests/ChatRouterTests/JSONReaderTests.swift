@@ -82,7 +82,8 @@ struct JSONCase: Sendable, CustomTestStringConvertible {
         JSONCase(#"["\udfff\ud800"]"#, .unpairedSurrogate),
         JSONCase(#"["\ud800\ud800"]"#, .unpairedSurrogate),
         JSONCase(#"["\ud800\u0041"]"#, .unpairedSurrogate),
-        JSONCase(#"["\ud800x"]"#, .unpairedSurrogate), JSONCase(#"["\ud800\n"]"#, .unpairedSurrogate),
+        JSONCase(#"["\ud800x"]"#, .unpairedSurrogate),
+        JSONCase(#"["\ud800\n"]"#, .unpairedSurrogate),
         JSONCase("[\"a\u{0}b\"]", .controlCharacterInString),
         JSONCase("[\"\t\"]", .controlCharacterInString),
         JSONCase("[\"\n\"]", .controlCharacterInString),
@@ -112,7 +113,8 @@ struct JSONCase: Sendable, CustomTestStringConvertible {
         JSONCase(bytes: [0xEF, 0xBB, 0xBF, 0x5B, 0x5D], .unexpectedCharacter, label: "BOM"),
         // RFC 8259 §8.1: JSON exchanged between systems must be UTF-8; JSONSerialization
         // sniffs UTF-16 and UTF-32.
-        JSONCase(bytes: [0x5B, 0x00, 0x31, 0x00, 0x5D, 0x00], .unexpectedCharacter, label: "UTF-16LE"),
+        JSONCase(
+            bytes: [0x5B, 0x00, 0x31, 0x00, 0x5D, 0x00], .unexpectedCharacter, label: "UTF-16LE"),
     ]
 
     @Test(arguments: Self.documentsFoundationAcceptsButRFC8259Refuses)
@@ -146,7 +148,8 @@ struct JSONCase: Sendable, CustomTestStringConvertible {
 
     @Test func decodesEveryBMPScalarEscapeLikeFoundation() {
         var mismatches = 0
-        for unit in stride(from: 0, through: 0xFFFF, by: 7) where !(0xD800...0xDFFF).contains(unit) {
+        for unit in stride(from: 0, through: 0xFFFF, by: 7) where !(0xD800...0xDFFF).contains(unit)
+        {
             let hex = String(unit, radix: 16)
             let literal = "\"\\u" + String(repeating: "0", count: 4 - hex.count) + hex + "\""
             let expected = String(Character(Unicode.Scalar(UInt32(unit))!))
@@ -170,14 +173,15 @@ struct JSONCase: Sendable, CustomTestStringConvertible {
 
     // MARK: UTF-8
 
-    @Test(arguments: [
-        [0x80], [0xBF], [0xC0, 0x80], [0xC1, 0xBF], [0xE0, 0x80, 0x80], [0xE0, 0x9F, 0xBF],
-        [0xF0, 0x80, 0x80, 0x80], [0xF0, 0x8F, 0xBF, 0xBF], [0xED, 0xA0, 0x80],
-        [0xED, 0xBF, 0xBF], [0xED, 0xAD, 0xBF, 0xED, 0xB0, 0x80], [0xF4, 0x90, 0x80, 0x80],
-        [0xF5, 0x80, 0x80, 0x80], [0xF8, 0x88, 0x80, 0x80, 0x80], [0xFC], [0xFE], [0xFF],
-        [0xC2], [0xC2, 0x41], [0xE2, 0x82], [0xE2, 0x82, 0x41], [0xF0, 0x9F, 0x98],
-        [0xF0, 0x9F, 0x41, 0x80], [0xC3, 0xA9, 0xA9], [0xE2, 0x28, 0xA1],
-    ] as [[UInt8]])
+    @Test(
+        arguments: [
+            [0x80], [0xBF], [0xC0, 0x80], [0xC1, 0xBF], [0xE0, 0x80, 0x80], [0xE0, 0x9F, 0xBF],
+            [0xF0, 0x80, 0x80, 0x80], [0xF0, 0x8F, 0xBF, 0xBF], [0xED, 0xA0, 0x80],
+            [0xED, 0xBF, 0xBF], [0xED, 0xAD, 0xBF, 0xED, 0xB0, 0x80], [0xF4, 0x90, 0x80, 0x80],
+            [0xF5, 0x80, 0x80, 0x80], [0xF8, 0x88, 0x80, 0x80, 0x80], [0xFC], [0xFE], [0xFF],
+            [0xC2], [0xC2, 0x41], [0xE2, 0x82], [0xE2, 0x82, 0x41], [0xF0, 0x9F, 0x98],
+            [0xF0, 0x9F, 0x41, 0x80], [0xC3, 0xA9, 0xA9], [0xE2, 0x28, 0xA1],
+        ] as [[UInt8]])
     func rejectsMalformedUTF8InString(_ sequence: [UInt8]) {
         let document = [0x5B, 0x22] + sequence + [0x22, 0x5D]
         #expect(JSONTestSupport.syntaxError(document) == .invalidUTF8)
@@ -205,7 +209,9 @@ struct JSONCase: Sendable, CustomTestStringConvertible {
             for second in boundaryBytes {
                 for third in boundaryBytes {
                     sequences.append([first, second, third])
-                    for fourth in boundaryBytes { sequences.append([first, second, third, fourth]) }
+                    for fourth in boundaryBytes {
+                        sequences.append([first, second, third, fourth])
+                    }
                 }
             }
         }
@@ -225,16 +231,18 @@ struct JSONCase: Sendable, CustomTestStringConvertible {
 
     /// The eight-bytes-at-a-time scan must notice a special byte at every position and
     /// alignment, and must not stop early on plain ASCII.
-    @Test(arguments: [
-        (UInt8(0x22), nil), (0x5C, .invalidEscape), (0x00, .controlCharacterInString),
-        (0x1F, .controlCharacterInString), (0x0A, .controlCharacterInString),
-        (0x80, .invalidUTF8), (0xFF, .invalidUTF8), (0x7F, nil), (0x20, nil), (0x21, nil),
-        (0x23, nil), (0x5B, nil), (0x5D, nil), (0x7E, nil),
-    ] as [(UInt8, JSONSyntaxError?)])
+    @Test(
+        arguments: [
+            (UInt8(0x22), nil), (0x5C, .invalidEscape), (0x00, .controlCharacterInString),
+            (0x1F, .controlCharacterInString), (0x0A, .controlCharacterInString),
+            (0x80, .invalidUTF8), (0xFF, .invalidUTF8), (0x7F, nil), (0x20, nil), (0x21, nil),
+            (0x23, nil), (0x5B, nil), (0x5D, nil), (0x7E, nil),
+        ] as [(UInt8, JSONSyntaxError?)])
     func findsSpecialByteAtEveryOffset(_ special: UInt8, _ expected: JSONSyntaxError?) {
         for prefixLength in 0..<40 {
             for suffixLength in [0, 1, 7, 8, 9, 17] {
-                let body = Array(repeating: UInt8(ascii: "a"), count: prefixLength) + [special]
+                let body =
+                    Array(repeating: UInt8(ascii: "a"), count: prefixLength) + [special]
                     + Array(repeating: UInt8(ascii: "x"), count: suffixLength)
                 var document: [UInt8] = [0x22] + body + [0x22]
                 var expectedHere = expected
@@ -257,7 +265,8 @@ struct JSONCase: Sendable, CustomTestStringConvertible {
         let text = String((0..<length).map { Character(Unicode.Scalar(UInt8(0x41 + $0 % 26))) })
         #expect(JSONTestSupport.decodedString(literal: "\"" + text + "\"") == text)
         let withEscapeAtEnd = text + "\\n"
-        #expect(JSONTestSupport.decodedString(literal: "\"" + withEscapeAtEnd + "\"") == text + "\n")
+        #expect(
+            JSONTestSupport.decodedString(literal: "\"" + withEscapeAtEnd + "\"") == text + "\n")
     }
 
     // MARK: Depth
@@ -302,12 +311,13 @@ struct JSONCase: Sendable, CustomTestStringConvertible {
 
     // MARK: Numbers
 
-    @Test(arguments: [
-        ("0", UInt64(0)), ("-0", 0), ("7", 7), ("10", 10), ("18446744073709551615", .max),
-        ("18446744073709551616", nil), ("99999999999999999999", nil),
-        ("100000000000000000000000", nil), ("-1", nil), ("1.0", nil), ("5.0", nil),
-        ("1e3", nil), ("0e0", nil), ("-0.0", nil),
-    ] as [(String, UInt64?)])
+    @Test(
+        arguments: [
+            ("0", UInt64(0)), ("-0", 0), ("7", 7), ("10", 10), ("18446744073709551615", .max),
+            ("18446744073709551616", nil), ("99999999999999999999", nil),
+            ("100000000000000000000000", nil), ("-1", nil), ("1.0", nil), ("5.0", nil),
+            ("1e3", nil), ("0e0", nil), ("-0.0", nil),
+        ] as [(String, UInt64?)])
     func readsUnsignedIntegersExactly(_ text: String, _ expected: UInt64?) {
         let bytes = Array(text.utf8)
         let value = bytes.withUnsafeBytes { buffer -> UInt64? in

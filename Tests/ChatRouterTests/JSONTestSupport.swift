@@ -48,11 +48,6 @@ enum JSONTestSupport {
         }
     }
 
-    /// Builds the text of a JSON object from members already written as JSON.
-    static func object(_ members: [(String, String)]) -> String {
-        "{" + members.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
-    }
-
     /// A JSON string literal for `text`, escaped by Foundation (so independent of our writer).
     static func literal(_ text: String) -> String {
         let data = try? JSONSerialization.data(withJSONObject: [text], options: [])
