@@ -1,0 +1,316 @@
+/// Decodes envelopes in one pass: the JSON is read once, known fields are remembered as spans
+/// of the input, and only after the whole body has proved to be JSON are the fields checked
+/// and turned into strings (SPEC: "not JSON" outranks every field error).
+struct EnvelopeDecoder {
+    private var reader: JSONReader
+    private let limits: EnvelopeLimits
+
+    /// Prepares to decode `bytes`, which must stay valid while the decoder is used.
+    init(_ bytes: UnsafeRawBufferPointer, limits: EnvelopeLimits) {
+        self.reader = JSONReader(bytes, maxDepth: limits.maxNestingDepth)
+        self.limits = limits
+    }
+
+    /// Decodes a body that must be exactly one envelope object.
+    mutating func decodeSingle() -> Result<ClientEnvelope, RejectedEnvelope> {
+        do throws(JSONSyntaxError) {
+            guard self.reader.peekAfterWhitespace() == ASCII.openBrace else {
+                _ = try self.reader.readValue()
+                try self.reader.expectEndOfInput()
+                return .failure(RejectedEnvelope(reason: .notAnObject))
+            }
+            let fields = try self.readEnvelopeFields()
+            try self.reader.expectEndOfInput()
+            return self.validate(fields)
+        } catch {
+            return .failure(RejectedEnvelope(reason: .notJSON(error)))
+        }
+    }
+
+    /// Decodes a long-poll body: one envelope object, or an array of them.
+    mutating func decodePollBody() -> PollRequestBody {
+        do throws(JSONSyntaxError) {
+            switch self.reader.peekAfterWhitespace() {
+            case ASCII.openBrace:
+                let fields = try self.readEnvelopeFields()
+                try self.reader.expectEndOfInput()
+                return .envelope(self.validate(fields))
+            case ASCII.openBracket:
+                return try self.readBatch()
+            default:
+                _ = try self.reader.readValue()
+                try self.reader.expectEndOfInput()
+                return .rejected(RejectedEnvelope(reason: .notAnObject))
+            }
+        } catch {
+            return .rejected(RejectedEnvelope(reason: .notJSON(error)))
+        }
+    }
+
+    // MARK: Reading
+
+    private mutating func readBatch() throws(JSONSyntaxError) -> PollRequestBody {
+        try self.reader.enterArray()
+        var results: [Result<ClientEnvelope, RejectedEnvelope>] = []
+        var elementCount = 0
+        var isFirst = true
+
+        while try self.reader.nextArrayElement(isFirst: &isFirst) {
+            elementCount += 1
+            // Past the limit the rest is still read, so that broken JSON stays a 400.
+            if elementCount > self.limits.maxBatchEnvelopes {
+                _ = try self.reader.readValue()
+            } else if self.reader.peekAfterWhitespace() == ASCII.openBrace {
+                results.append(self.validate(try self.readEnvelopeFields()))
+            } else {
+                _ = try self.reader.readValue()
+                results.append(.failure(RejectedEnvelope(reason: .notAnObject)))
+            }
+        }
+        try self.reader.expectEndOfInput()
+
+        if elementCount > self.limits.maxBatchEnvelopes {
+            return .rejected(RejectedEnvelope(reason: .batchTooLarge))
+        }
+        return .batch(results)
+    }
+
+    /// Reads the object at the reader's position, remembering the last value of each known
+    /// field and validating and skipping everything else.
+    private mutating func readEnvelopeFields() throws(JSONSyntaxError) -> EnvelopeFields {
+        try self.reader.enterObject()
+        var fields = EnvelopeFields()
+        var isFirst = true
+
+        while let key = try self.reader.nextObjectKey(isFirst: &isFirst) {
+            let value = try self.reader.readValue()
+            if let field = self.knownField(named: key) {
+                fields[field] = FieldValue(value)
+            }
+        }
+        return fields
+    }
+
+    private func knownField(named key: JSONStringSpan) -> EnvelopeField? {
+        if let packed = self.reader.packedKey(key) {
+            switch packed {
+            case PackedKey.type: return .type
+            case PackedKey.uid: return .uid
+            case PackedKey.touid: return .touid
+            case PackedKey.msg: return .msg
+            case PackedKey.id: return .id
+            case PackedKey.token: return .token
+            case PackedKey.since: return .since
+            default: return nil
+            }
+        }
+        // An escaped key such as "\u0074ype" still names `type`; each known name is at most
+        // 5 characters, so at most 30 bytes when every character is a \uXXXX escape.
+        guard key.hasEscapes, key.rawCount <= 30 else { return nil }
+        return EnvelopeField(rawValue: self.reader.decodeString(key))
+    }
+
+    // MARK: Validation
+
+    private func validate(_ fields: EnvelopeFields) -> Result<ClientEnvelope, RejectedEnvelope> {
+        // What the reply echoes is gathered first, so every rejection below can carry it.
+        let id = self.requestID(fields.id)
+        var requestType: String?
+        if case .string(let span) = fields.type {
+            requestType = self.reader.decodeString(span)
+        }
+        func reject(_ reason: EnvelopeError) -> Result<ClientEnvelope, RejectedEnvelope> {
+            .failure(RejectedEnvelope(reason: reason, requestType: requestType, requestID: id.echo))
+        }
+
+        let kind: ClientEnvelope.Kind
+        switch fields.type {
+        case .absent: return reject(.missingField(.type))
+        case .number, .otherType: return reject(.invalidField(.type, .wrongType))
+        case .string:
+            guard let known = requestType.flatMap(ClientEnvelope.Kind.init(rawValue:)) else {
+                return reject(.unknownType)
+            }
+            kind = known
+        }
+
+        do throws(EnvelopeError) {
+            let envelope = try self.checkedEnvelope(kind, fields, id: id)
+            return .success(envelope)
+        } catch {
+            return reject(error)
+        }
+    }
+
+    private func checkedEnvelope(
+        _ kind: ClientEnvelope.Kind, _ fields: EnvelopeFields, id: RequestID
+    ) throws(EnvelopeError) -> ClientEnvelope {
+        let uid = try self.userID(fields.uid, field: .uid)
+        let touid = try self.userID(fields.touid, field: .touid)
+        let msgSpan = try self.stringSpan(fields.msg, field: .msg)
+        if let violation = id.violation { throw .invalidField(.id, violation) }
+        let token = try self.stringSpan(fields.token, field: .token).map(self.reader.decodeString)
+        let since = try self.since(fields.since)
+
+        switch kind {
+        case .bind:
+            if uid == nil { throw .missingField(.uid) }
+        case .send:
+            if touid == nil { throw .missingField(.touid) }
+            if msgSpan == nil { throw .missingField(.msg) }
+        case .join, .exit:
+            if touid == nil { throw .missingField(.touid) }
+        }
+
+        let msg = try msgSpan.map { span throws(EnvelopeError) in try self.message(span) }
+        return ClientEnvelope(
+            type: kind, uid: uid, touid: touid, msg: msg, id: id.echo, token: token,
+            since: since)
+    }
+
+    /// The request id, read once: either echoable, or the rule it breaks.
+    private struct RequestID {
+        var echo: String?
+        var violation: FieldViolation?
+    }
+
+    private func requestID(_ value: FieldValue) -> RequestID {
+        switch value {
+        case .absent:
+            return RequestID()
+        case .string(let span):
+            guard let text = self.string(span, maxBytes: self.limits.maxRequestIDBytes) else {
+                return RequestID(violation: .tooLong)
+            }
+            return RequestID(echo: text)
+        case .number, .otherType:
+            return RequestID(violation: .wrongType)
+        }
+    }
+
+    private func stringSpan(
+        _ value: FieldValue, field: EnvelopeField
+    ) throws(EnvelopeError) -> JSONStringSpan? {
+        switch value {
+        case .absent: return nil
+        case .string(let span): return span
+        case .number, .otherType: throw .invalidField(field, .wrongType)
+        }
+    }
+
+    private func userID(_ value: FieldValue, field: EnvelopeField) throws(EnvelopeError) -> String?
+    {
+        guard let span = try self.stringSpan(value, field: field) else { return nil }
+        guard let text = self.string(span, maxBytes: self.limits.maxUIDBytes) else {
+            throw .invalidField(field, .tooLong)
+        }
+        if text.utf8.isEmpty { throw .invalidField(field, .empty) }
+        if Self.containsControlCharacter(text) { throw .invalidField(field, .controlCharacter) }
+        return text
+    }
+
+    private func message(_ span: JSONStringSpan) throws(EnvelopeError) -> String {
+        guard let text = self.string(span, maxBytes: self.limits.maxMessageBytes) else {
+            throw .messageTooLong
+        }
+        return text
+    }
+
+    private func since(_ value: FieldValue) throws(EnvelopeError) -> UInt64? {
+        switch value {
+        case .absent: return nil
+        case .number(let span):
+            guard let since = self.reader.unsignedInteger(span) else {
+                throw .invalidField(.since, .notUnsignedInteger)
+            }
+            return since
+        case .string, .otherType: throw .invalidField(.since, .wrongType)
+        }
+    }
+
+    /// The decoded string, or nil when it is longer than `maxBytes` bytes of UTF-8. An
+    /// unescaped string's raw length is exact, so an oversized one is refused uncopied.
+    private func string(_ span: JSONStringSpan, maxBytes: Int) -> String? {
+        if !span.hasEscapes, span.rawCount > maxBytes { return nil }
+        let text = self.reader.decodeString(span)
+        return text.utf8.count > maxBytes ? nil : text
+    }
+
+    /// SPEC: a uid has no control characters: C0 (U+0000–U+001F), DEL (U+007F) and C1
+    /// (U+0080–U+009F, encoded as 0xC2 0x80–0x9F).
+    private static func containsControlCharacter(_ text: String) -> Bool {
+        var previousWasC2 = false
+        for byte in text.utf8 {
+            if byte < 0x20 || byte == 0x7F || (previousWasC2 && byte <= 0x9F) { return true }
+            previousWasC2 = byte == 0xC2
+        }
+        return false
+    }
+}
+
+/// The value a known field last had, kept as a span of the input until it is validated.
+enum FieldValue {
+    case absent
+    case string(JSONStringSpan)
+    case number(JSONNumberSpan)
+    /// `true`, `false`, an object or an array: never valid for any envelope field.
+    case otherType
+
+    /// Classifies a value; `null` counts as absent (SPEC: a field set to null is not given).
+    init(_ summary: JSONValueSummary) {
+        switch summary {
+        case .null: self = .absent
+        case .string(let span): self = .string(span)
+        case .number(let span): self = .number(span)
+        case .bool, .object, .array: self = .otherType
+        }
+    }
+}
+
+/// The known fields of one envelope object, as last seen while reading it.
+struct EnvelopeFields {
+    var type = FieldValue.absent
+    var uid = FieldValue.absent
+    var touid = FieldValue.absent
+    var msg = FieldValue.absent
+    var id = FieldValue.absent
+    var token = FieldValue.absent
+    var since = FieldValue.absent
+
+    subscript(field: EnvelopeField) -> FieldValue {
+        get {
+            switch field {
+            case .type: self.type
+            case .uid: self.uid
+            case .touid: self.touid
+            case .msg: self.msg
+            case .id: self.id
+            case .token: self.token
+            case .since: self.since
+            }
+        }
+        set {
+            switch field {
+            case .type: self.type = newValue
+            case .uid: self.uid = newValue
+            case .touid: self.touid = newValue
+            case .msg: self.msg = newValue
+            case .id: self.id = newValue
+            case .token: self.token = newValue
+            case .since: self.since = newValue
+            }
+        }
+    }
+}
+
+/// Each known key's bytes packed little-endian into an integer, as `JSONReader.packedKey`
+/// produces them, so a key is recognised with one comparison.
+enum PackedKey {
+    static let type: UInt64 = 0x6570_7974  // "type"
+    static let uid: UInt64 = 0x64_6975  // "uid"
+    static let touid: UInt64 = 0x64_6975_6F74  // "touid"
+    static let msg: UInt64 = 0x67_736D  // "msg"
+    static let id: UInt64 = 0x6469  // "id"
+    static let token: UInt64 = 0x6E_656B_6F74  // "token"
+    static let since: UInt64 = 0x65_636E_6973  // "since"
+}
