@@ -2,6 +2,11 @@
 #ifndef SWITCHBOARD_CLINUX_SHIM_H
 #define SWITCHBOARD_CLINUX_SHIM_H
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <pthread.h>
+
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
@@ -34,6 +39,12 @@ static inline int sb_pin_to_cpu(int cpu) {
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
     return sched_setaffinity(0, sizeof set, &set);
+}
+
+/* Names the calling thread (as top -H and gdb show it); at most 15 characters are kept. */
+int pthread_setname_np(pthread_t thread, const char *name);
+static inline void sb_name_this_thread(const char *name) {
+    pthread_setname_np(pthread_self(), name);
 }
 
 #endif

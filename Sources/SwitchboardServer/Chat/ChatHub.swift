@@ -1,0 +1,181 @@
+import ChatRouter
+import Synchronization
+
+/// The one owner of router state, shared by every transport: WebSocket loops and long-poll
+/// handlers all call in here, and nothing else touches the router.
+///
+/// The router and the table of live endpoints sit under one mutex, and each router output is
+/// applied (frames encoded once and queued on every target endpoint) before the mutex is
+/// released. That keeps per-connection order equal to router order, so recipients see `mid`s
+/// ascending even when senders arrive on different threads. Endpoints only append to memory
+/// under the lock; the I/O happens later on their own threads.
+final class ChatHub: Sendable {
+    private struct State: ~Copyable {
+        var router: Router
+        var endpoints: [ConnectionID: any ChatEndpoint] = [:]
+    }
+
+    private let state: Mutex<State>
+    private let nextConnection = Atomic<UInt64>(1)
+    private let clock: @Sendable () -> Int64
+    let logger: Logger
+    /// Envelope limits shared by both transports' decoders.
+    let envelopeLimits: EnvelopeLimits
+
+    init(
+        router: sending Router, envelopeLimits: EnvelopeLimits, logger: Logger,
+        clock: @escaping @Sendable () -> Int64 = WallClock.milliseconds
+    ) {
+        self.state = Mutex(State(router: router))
+        self.envelopeLimits = envelopeLimits
+        self.logger = logger.named("router")
+        self.clock = clock
+    }
+
+    /// A fresh connection id; never reused while the process runs.
+    func allocateConnectionID() -> ConnectionID {
+        ConnectionID(self.nextConnection.wrappingAdd(1, ordering: .relaxed).oldValue)
+    }
+
+    /// Registers an endpoint with the router.
+    func open(_ endpoint: any ChatEndpoint, transport: Transport) {
+        let now = self.clock()
+        self.state.withLock { state in
+            state.router.connect(endpoint.connectionID, transport: transport, now: now)
+            state.endpoints[endpoint.connectionID] = endpoint
+        }
+    }
+
+    /// Handles one envelope's raw JSON from a WebSocket: decodes, routes, and queues the reply
+    /// (if any) on the sender followed by all deliveries.
+    func receiveFromWebSocket(_ payload: UnsafeRawBufferPointer, from id: ConnectionID) {
+        let now = self.clock()
+        let decoded: Result<ClientEnvelope, RejectedEnvelope>
+        do {
+            decoded = .success(try ClientEnvelope.decode(payload, limits: self.envelopeLimits))
+        } catch {
+            decoded = .failure(error)
+        }
+        self.state.withLock { state in
+            let output: RouterOutput
+            switch decoded {
+            case .success(let envelope): output = state.router.receive(envelope, from: id, now: now)
+            case .failure(let rejected): output = state.router.reject(rejected, from: id, now: now)
+            }
+            Self.apply(output, replyTo: id, in: &state)
+        }
+    }
+
+    /// Handles envelopes for a long-poll request and returns the replies, in order.
+    ///
+    /// `session` is the requesting connection; `createSession` is called, under the lock, when a
+    /// `bind` arrives with no session yet, and must register and return a new endpoint.
+    func receiveFromLongPoll(
+        _ items: [Result<ClientEnvelope, RejectedEnvelope>], session: ConnectionID?,
+        createSession: (ConnectionID) -> (endpoint: any ChatEndpoint, sid: String)
+    ) -> (replies: [ServerFrame], session: ConnectionID?, durability: DurabilityPoint) {
+        let now = self.clock()
+        return self.state.withLock { state in
+            var current = session
+            var replies: [ServerFrame] = []
+            var durability = DurabilityPoint.durable
+            var scratch: ConnectionID?
+            for item in items {
+                let requester: ConnectionID
+                if let current {
+                    requester = current
+                } else {
+                    // No session yet: route on a throwaway connection, promoted to a session
+                    // only if a bind succeeds on it.
+                    let throwaway = scratch ?? self.allocateConnectionID()
+                    if scratch == nil {
+                        state.router.connect(throwaway, transport: .longPoll, now: now)
+                        scratch = throwaway
+                    }
+                    requester = throwaway
+                }
+                var output: RouterOutput
+                switch item {
+                case .success(let envelope): output = state.router.receive(envelope, from: requester, now: now)
+                case .failure(let rejected): output = state.router.reject(rejected, from: requester, now: now)
+                }
+                if current == nil, state.router.boundUID(of: requester) != nil {
+                    let created = createSession(requester)
+                    state.endpoints[requester] = created.endpoint
+                    current = requester
+                    scratch = nil
+                    if var reply = output.reply, reply.type == "bind" {
+                        reply.sid = created.sid
+                        output.reply = reply
+                    }
+                }
+                if let reply = output.reply { replies.append(reply) }
+                if case .pending = output.replyDurability { durability = output.replyDurability }
+                output.reply = nil
+                Self.apply(output, replyTo: requester, in: &state)
+            }
+            if let scratch {
+                _ = state.router.disconnect(scratch)
+            }
+            return (replies, current, durability)
+        }
+    }
+
+    /// The next replay step for an endpoint whose queue drained.
+    func pullReplay(for id: ConnectionID) {
+        self.state.withLock { state in
+            let output = state.router.nextReplay(for: id)
+            Self.apply(output, replyTo: id, in: &state)
+        }
+    }
+
+    /// Forgets an endpoint that closed. `undelivered` are mids the caller knows never reached
+    /// the client; the endpoint adds what it still holds. They go back to the offline queue
+    /// unless another connection of the user has them.
+    func close(_ id: ConnectionID, undelivered: [UInt64] = []) {
+        self.state.withLock { state in
+            let held = state.endpoints.removeValue(forKey: id)?.drainUndelivered() ?? []
+            let output = state.router.disconnect(id, undelivered: undelivered + held)
+            Self.apply(output, replyTo: nil, in: &state)
+        }
+    }
+
+    /// Runs store housekeeping (retention) with a bounded amount of work.
+    func prune(budget: Int) -> Int {
+        let now = self.clock()
+        return self.state.withLock { state in
+            state.router.store.prune(now: now, budget: budget)
+        }
+    }
+
+    /// A snapshot of the router's counters.
+    var statistics: RouterStatistics {
+        self.state.withLock { $0.router.statistics }
+    }
+
+    private static func apply(
+        _ output: RouterOutput, replyTo requester: ConnectionID?, in state: inout State
+    ) {
+        if let requester, let reply = output.reply, let endpoint = state.endpoints[requester] {
+            if !endpoint.enqueue(EncodedFrame(reply), mid: nil, countsTowardBound: true) {
+                endpoint.closeAsSlowConsumer()
+            }
+        }
+        for delivery in output.deliveries {
+            let encoded = EncodedFrame(delivery.frame)
+            for target in delivery.targets {
+                guard let endpoint = state.endpoints[target] else { continue }
+                let counts = !delivery.isReplay
+                if !endpoint.enqueue(encoded, mid: delivery.frame.mid, countsTowardBound: counts) {
+                    endpoint.closeAsSlowConsumer()
+                }
+            }
+        }
+        for id in output.overflowed {
+            state.endpoints[id]?.closeAsSlowConsumer()
+        }
+        if output.replayPending, let requester {
+            state.endpoints[requester]?.replayBecameAvailable()
+        }
+    }
+}

@@ -1,0 +1,79 @@
+/// Bytes waiting to be written to one socket, with a marker per chat message so that, if the
+/// connection dies, the messages that never fully left can be reported for requeueing.
+///
+/// One contiguous array with a read offset: frames are appended whole, a single `send` takes
+/// as much as the kernel accepts, and the array is compacted once the written prefix is large.
+struct OutboundBuffer {
+    private(set) var bytes: [UInt8] = []
+    private var readOffset = 0
+    private var markers: [(end: Int, mid: UInt64)] = []
+    private var markerStart = 0
+    /// Bytes queued that count toward the connection's outbound bound.
+    private(set) var countedBytes = 0
+    private var countedMarkers: [(end: Int, size: Int)] = []
+    private var countedStart = 0
+
+    /// Bytes not yet written.
+    var pendingCount: Int { self.bytes.count - self.readOffset }
+    var isEmpty: Bool { self.pendingCount == 0 }
+
+    /// Appends a whole frame produced by `write`; `mid` marks a chat message, and
+    /// `countsTowardBound` says whether the bytes count toward the slow-consumer bound.
+    mutating func append(mid: UInt64?, countsTowardBound: Bool, _ write: (inout [UInt8]) -> Void) {
+        let start = self.bytes.count
+        write(&self.bytes)
+        let end = self.bytes.count
+        if let mid { self.markers.append((end, mid)) }
+        if countsTowardBound {
+            self.countedBytes += end - start
+            self.countedMarkers.append((end, end - start))
+        }
+    }
+
+    /// Calls `send` with the unwritten bytes; it returns how many were accepted (0 or fewer
+    /// means none). Returns the number written.
+    mutating func flush(_ send: (UnsafeRawBufferPointer) -> Int) -> Int {
+        guard !self.isEmpty else { return 0 }
+        let written = self.bytes.withUnsafeBytes { buffer in
+            send(UnsafeRawBufferPointer(rebasing: buffer[self.readOffset...]))
+        }
+        guard written > 0 else { return 0 }
+        self.readOffset += written
+        while self.markerStart < self.markers.count && self.markers[self.markerStart].end <= self.readOffset {
+            self.markerStart += 1
+        }
+        while self.countedStart < self.countedMarkers.count
+            && self.countedMarkers[self.countedStart].end <= self.readOffset
+        {
+            self.countedBytes -= self.countedMarkers[self.countedStart].size
+            self.countedStart += 1
+        }
+        self.compactIfWorthIt()
+        return written
+    }
+
+    /// The mids of messages not completely written.
+    var unwrittenMids: [UInt64] {
+        self.markers[self.markerStart...].map(\.mid)
+    }
+
+    private mutating func compactIfWorthIt() {
+        if self.readOffset == self.bytes.count {
+            self.bytes.removeAll(keepingCapacity: self.bytes.capacity <= 65_536)
+            self.readOffset = 0
+            self.markers.removeAll(keepingCapacity: true)
+            self.markerStart = 0
+            self.countedMarkers.removeAll(keepingCapacity: true)
+            self.countedStart = 0
+            return
+        }
+        guard self.readOffset >= 65_536 && self.readOffset * 2 >= self.bytes.count else { return }
+        let shift = self.readOffset
+        self.bytes.removeFirst(shift)
+        self.readOffset = 0
+        self.markers = self.markers[self.markerStart...].map { ($0.end - shift, $0.mid) }
+        self.markerStart = 0
+        self.countedMarkers = self.countedMarkers[self.countedStart...].map { ($0.end - shift, $0.size) }
+        self.countedStart = 0
+    }
+}
