@@ -72,9 +72,15 @@ final class DeflateCompressor {
             consumed += sliceCount
         } while consumed < message.count
         guard let base = self.output.baseAddress else { return false }
+        if produced == 0 {
+            // zlib writes nothing for an empty message right after another flush; a single
+            // 0x00 (an empty stored block once the tail is added) stands for it, as RFC 7692
+            // §7.2.3.6 shows.
+            base.storeBytes(of: 0, as: UInt8.self)
+            produced = 5
+        }
         // Z_SYNC_FLUSH ends with an empty stored block, 00 00 ff ff; RFC 7692 §7.2.1 drops it.
-        let compressedCount = produced >= 4 ? produced - 4 : produced
-        body(UnsafeRawBufferPointer(start: base, count: compressedCount))
+        body(UnsafeRawBufferPointer(start: base, count: max(produced - 4, 1)))
         return true
     }
 
