@@ -3,14 +3,18 @@ import Testing
 @testable import WebSocketCore
 
 @Suite struct CloseCodeTests {
-    @Test(arguments: [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014,
-        3000, 3999, 4000, 4999] as [UInt16])
+    @Test(
+        arguments: [
+            1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014,
+            3000, 3999, 4000, 4999,
+        ] as [UInt16])
     func codeIsAllowedOnTheWire(_ code: UInt16) {
         #expect(CloseCode(rawValue: code).isAllowedInCloseFrame)
     }
 
-    @Test(arguments: [0, 1, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65_535]
-        as [UInt16])
+    @Test(
+        arguments: [0, 1, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65_535]
+            as [UInt16])
     func codeIsRefusedOnTheWire(_ code: UInt16) {
         #expect(!CloseCode(rawValue: code).isAllowedInCloseFrame)
     }

@@ -3,12 +3,16 @@ import Testing
 @testable import WebSocketCore
 
 @Suite struct CloseHandshakeTests {
-    @Test(arguments: [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000,
-        3999, 4000, 4999] as [UInt16])
+    @Test(
+        arguments: [
+            1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000,
+            3999, 4000, 4999,
+        ] as [UInt16])
     func peerCloseIsEchoedWithItsCode(_ code: UInt16) {
         let input = Wire.frame(0x8, Wire.closePayload(code, "bye ✓"))
         let outcome = Feed.everyChunking(input) { .server() }
-        #expect(outcome.events == [.closeReceived(code: CloseCode(rawValue: code), reason: "bye ✓")])
+        #expect(
+            outcome.events == [.closeReceived(code: CloseCode(rawValue: code), reason: "bye ✓")])
         #expect(outcome.output == Wire.serverFrame(0x8, Wire.closePayload(code)))
         #expect(outcome.state == .closed)
         #expect(outcome.closeCode == CloseCode(rawValue: code))
@@ -23,12 +27,15 @@ import Testing
 
     @Test func closeWithMaximalReasonIsAccepted() {
         let reason = String(repeating: "r", count: 123)
-        let outcome = Feed.everyChunking(Wire.frame(0x8, Wire.closePayload(1000, reason))) { .server() }
+        let outcome = Feed.everyChunking(Wire.frame(0x8, Wire.closePayload(1000, reason))) {
+            .server()
+        }
         #expect(outcome.events == [.closeReceived(code: .normalClosure, reason: reason)])
     }
 
     @Test func closeInsideAFragmentedMessageEndsIt() {
-        let input = Wire.text("part", fin: false) + Wire.frame(0x8, Wire.closePayload(1000))
+        let input =
+            Wire.text("part", fin: false) + Wire.frame(0x8, Wire.closePayload(1000))
             + Wire.frame(0x0, Array("rest".utf8))
         let outcome = Feed.everyChunking(input) { .server() }
         #expect(outcome.events == [.closeReceived(code: .normalClosure, reason: "")])
@@ -38,7 +45,8 @@ import Testing
     @Test func serverInitiatedCloseWaitsForThePeer() throws {
         let connection = WebSocketConnection.server()
         try connection.close(code: .goingAway, reason: "restart")
-        #expect(connection.takeOutput() == Wire.serverFrame(0x8, Wire.closePayload(1001, "restart")))
+        #expect(
+            connection.takeOutput() == Wire.serverFrame(0x8, Wire.closePayload(1001, "restart")))
         #expect(connection.state == .closing)
         #expect(!connection.shouldCloseTransport)
 
@@ -62,7 +70,9 @@ import Testing
         #expect(throws: WebSocketSendError.closing) { try connection.sendPing() }
         #expect(throws: WebSocketSendError.closing) { try connection.close() }
         var queue: [UInt8] = []
-        #expect(throws: WebSocketSendError.closing) { try connection.encodeText("late", into: &queue) }
+        #expect(throws: WebSocketSendError.closing) {
+            try connection.encodeText("late", into: &queue)
+        }
         #expect(queue.isEmpty)
     }
 
@@ -85,7 +95,9 @@ import Testing
     }
 
     @Test func peerVanishingReportsAbnormalClosure() {
-        let outcome = Feed.everyChunking(Wire.text("half", fin: false), endOfStream: true) { .server() }
+        let outcome = Feed.everyChunking(Wire.text("half", fin: false), endOfStream: true) {
+            .server()
+        }
         #expect(outcome.events == [.connectionLost])
         #expect(outcome.output.isEmpty)
         #expect(outcome.state == .closed)
@@ -148,7 +160,8 @@ import Testing
         let connection = WebSocketConnection.server()
         try connection.sendPing([7, 7])
         try connection.sendPong([8])
-        #expect(connection.takeOutput() == Wire.serverFrame(0x9, [7, 7]) + Wire.serverFrame(0xA, [8]))
+        #expect(
+            connection.takeOutput() == Wire.serverFrame(0x9, [7, 7]) + Wire.serverFrame(0xA, [8]))
     }
 
     @Test func controlPayloadOver125BytesIsRefused() {

@@ -22,22 +22,27 @@ import Testing
 
     @Test(arguments: [Wire.LengthForm.sixteenBit, .sixtyFourBit])
     func nonMinimalLengthEncodingIsAccepted(_ form: Wire.LengthForm) {
-        let outcome = Feed.everyChunking(Wire.frame(0x1, Array("hi".utf8), length: form)) { .server() }
+        let outcome = Feed.everyChunking(Wire.frame(0x1, Array("hi".utf8), length: form)) {
+            .server()
+        }
         #expect(outcome.events == [.text(Array("hi".utf8))])
     }
 
     @Test func multiMebibyteMessageArrivesWhole() {
-        let payload = [UInt8](repeatingPattern: "0123456789abcdef", count: 3 << 20)
-        let outcome = Feed.everyChunking(Wire.frame(0x1, payload)) { .server(maxMessageBytes: 16 << 20) }
+        let payload = [UInt8](repeatingPattern: "0123456789abcdef", count: (2 << 20) + 3)
+        let outcome = Feed.everyChunking(Wire.frame(0x1, payload)) {
+            .server(maxMessageBytes: 16 << 20)
+        }
         #expect(outcome.events == [.text(payload)])
     }
 
     @Test func fragmentedMultiMebibyteMessageArrivesWhole() {
-        let payload = [UInt8](repeatingPattern: "fragment", count: 3 << 20)
+        let payload = [UInt8](repeatingPattern: "fragment", count: (2 << 20) + 3)
         var input: [UInt8] = []
         for (index, start) in stride(from: 0, to: payload.count, by: 1 << 20).enumerated() {
             let slice = Array(payload[start..<min(start + (1 << 20), payload.count)])
-            input += Wire.frame(index == 0 ? 0x2 : 0x0, slice, fin: start + (1 << 20) >= payload.count)
+            input += Wire.frame(
+                index == 0 ? 0x2 : 0x0, slice, fin: start + (1 << 20) >= payload.count)
         }
         let outcome = Feed.everyChunking(input) { .server(maxMessageBytes: 16 << 20) }
         #expect(outcome.events == [.binary(payload)])
@@ -55,7 +60,8 @@ import Testing
     }
 
     @Test func emptyFragmentsMakeAnEmptyMessage() {
-        let input = Wire.frame(0x1, [], fin: false) + Wire.frame(0x0, [], fin: false) + Wire.frame(0x0, [])
+        let input =
+            Wire.frame(0x1, [], fin: false) + Wire.frame(0x0, [], fin: false) + Wire.frame(0x0, [])
         let outcome = Feed.everyChunking(input) { .server() }
         #expect(outcome.events == [.text([])])
     }
@@ -63,7 +69,8 @@ import Testing
     @Test func messagesKeepTheirOrder() {
         let input = Wire.text("one") + Wire.frame(0x2, [2]) + Wire.text("three")
         let outcome = Feed.everyChunking(input) { .server() }
-        #expect(outcome.events == [.text(Array("one".utf8)), .binary([2]), .text(Array("three".utf8))])
+        #expect(
+            outcome.events == [.text(Array("one".utf8)), .binary([2]), .text(Array("three".utf8))])
     }
 
     /// Autobahn 6.4.x: the invalid byte must be reported on the fragment that carries it,
@@ -74,7 +81,8 @@ import Testing
         let valid = Array("κόσμε".utf8)
         connection.receive(Wire.frame(0x1, valid, fin: false), into: &events)
         #expect(events.isEmpty)
-        connection.receive(Wire.frame(0x0, [0xF4, 0x90, 0x80, 0x80, 0x61], fin: false), into: &events)
+        connection.receive(
+            Wire.frame(0x0, [0xF4, 0x90, 0x80, 0x80, 0x61], fin: false), into: &events)
         #expect(events == [.protocolViolation(.invalidUTF8InTextMessage)])
         #expect(connection.takeOutput() == Wire.serverClose(for: .invalidUTF8InTextMessage))
     }
@@ -93,14 +101,17 @@ import Testing
     }
 
     @Test func textEventBytesAreTheUnmaskedPayload() {
-        let outcome = Feed.run([Wire.frame(0x1, Array("Hello".utf8), mask: [0x37, 0xFA, 0x21, 0x3D])]) {
+        let outcome = Feed.run([
+            Wire.frame(0x1, Array("Hello".utf8), mask: [0x37, 0xFA, 0x21, 0x3D])
+        ]) {
             .server()
         }
         #expect(outcome.events == [.text(Array("Hello".utf8))])
     }
 
     @Test func dataAfterTheCloseHandshakeIsIgnored() {
-        let input = Wire.frame(0x8, Wire.closePayload(1000)) + Wire.text("late") + Wire.frame(0x9, [])
+        let input =
+            Wire.frame(0x8, Wire.closePayload(1000)) + Wire.text("late") + Wire.frame(0x9, [])
         let outcome = Feed.everyChunking(input) { .server() }
         #expect(outcome.events == [.closeReceived(code: .normalClosure, reason: "")])
         #expect(outcome.output == Wire.serverFrame(0x8, Wire.closePayload(1000)))

@@ -80,11 +80,11 @@ enum Feed {
 
     private static func splitOffsets(count: Int) -> [Int] {
         guard count > 2_048 else { return Array(0...count) }
-        // Every offset inside the first and last headers, then a spread through the payload
-        // (fewer for multi-MiB inputs, which each split copies whole).
-        let edges = Array(0...20) + Array((count - 20)...count)
-        let spreadCount = count > 300_000 ? 12 : 100
-        let spread = stride(from: 0, to: count, by: count / spreadCount).map { $0 }
+        // Every offset inside the first header, the end, and a spread through the payload;
+        // multi-MiB inputs, which each split copies whole, get fewer.
+        let isHuge = count > 300_000
+        let edges = Array(0...(isHuge ? 14 : 20)) + Array((count - (isHuge ? 2 : 20))...count)
+        let spread = stride(from: 0, to: count, by: count / (isHuge ? 6 : 100)).map { $0 }
         return Array(Set(edges + spread)).sorted()
     }
 }

@@ -39,7 +39,9 @@ private func parseAll(_ chunks: [[UInt8]], parser: inout FrameParser) -> [Parsed
 private func coalesced(_ steps: [ParsedStep]) -> [ParsedStep] {
     var result: [ParsedStep] = []
     for step in steps {
-        if case .payload(let bytes, let ends) = step, case .payload(let previous, false)? = result.last {
+        if case .payload(let bytes, let ends) = step,
+            case .payload(let previous, false)? = result.last
+        {
             result[result.count - 1] = .payload(previous + bytes, endsFrame: ends)
         } else {
             result.append(step)
@@ -54,20 +56,26 @@ private func coalesced(_ steps: [ParsedStep]) -> [ParsedStep] {
     @Test func parsesHeaderThenPayloadOfAMaskedFrame() {
         var parser = FrameParser(role: .server, maxMessageBytes: 1_000)
         let steps = parseAll([Wire.text("Hello")], parser: &parser)
-        #expect(steps == [
-            .header(FrameHeader(isFinal: true, opcode: .text, maskingKey: self.key, payloadLength: 5)),
-            .payload(Array("Hello".utf8), endsFrame: true),
-        ])
+        #expect(
+            steps == [
+                .header(
+                    FrameHeader(
+                        isFinal: true, opcode: .text, maskingKey: self.key, payloadLength: 5)),
+                .payload(Array("Hello".utf8), endsFrame: true),
+            ])
         #expect(parser.state == .awaitingHeaderStart)
     }
 
     @Test func emptyFrameStillEndsWithOnePayloadStep() {
         var parser = FrameParser(role: .server, maxMessageBytes: 1_000)
         let steps = parseAll([Wire.frame(0x9, [])], parser: &parser)
-        #expect(steps == [
-            .header(FrameHeader(isFinal: true, opcode: .ping, maskingKey: self.key, payloadLength: 0)),
-            .payload([], endsFrame: true),
-        ])
+        #expect(
+            steps == [
+                .header(
+                    FrameHeader(
+                        isFinal: true, opcode: .ping, maskingKey: self.key, payloadLength: 0)),
+                .payload([], endsFrame: true),
+            ])
     }
 
     @Test func everyChunkingYieldsTheSameFrames() {

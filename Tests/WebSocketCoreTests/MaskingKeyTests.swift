@@ -6,7 +6,8 @@ import Testing
     @Test func keyBytesAreInWireOrder() {
         let key = MaskingKey(0x37, 0xFA, 0x21, 0x3D)
         #expect(key.rawValue == 0x37FA_213D)
-        #expect((0..<8).map { key.byte(at: $0) } == [0x37, 0xFA, 0x21, 0x3D, 0x37, 0xFA, 0x21, 0x3D])
+        #expect(
+            (0..<8).map { key.byte(at: $0) } == [0x37, 0xFA, 0x21, 0x3D, 0x37, 0xFA, 0x21, 0x3D])
     }
 
     /// The RFC 6455 §5.7 example: "Hello" masked with 37 fa 21 3d.
@@ -26,7 +27,9 @@ import Testing
                 let input = generator.bytes(count)
                 var masked = input
                 key.apply(to: &masked, in: 0..<count, phase: phase)
-                let expected = input.enumerated().map { $0.element ^ keyBytes[($0.offset + phase) % 4] }
+                let expected = input.enumerated().map {
+                    $0.element ^ keyBytes[($0.offset + phase) % 4]
+                }
                 #expect(masked == expected, "count \(count) phase \(phase)")
             }
         }
