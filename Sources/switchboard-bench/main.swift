@@ -1,3 +1,1 @@
-import WebSocketCore
-
-print(WebSocketCoreModule.name)
+print("switchboard-bench")
