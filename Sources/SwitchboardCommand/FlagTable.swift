@@ -2,7 +2,100 @@ import SwitchboardServer
 
 /// Every flag the executable accepts. The names in SPEC.md are fixed; keep them.
 enum FlagTable {
-    static let all: [Flag] = networkFlags + httpFlags + generalFlags
+    static let all: [Flag] =
+        networkFlags + httpFlags + chatFlags + longPollFlags + webSocketFlags + securityFlags
+        + generalFlags
+
+    /// A flag whose value is an integer in `range`, stored through `keyPath`.
+    private static func integer(
+        _ name: String, _ placeholder: String, _ defaultValue: Int, _ range: ClosedRange<Int>,
+        _ keyPath: WritableKeyPath<ServerConfiguration, Int> & Sendable, help: String
+    ) -> Flag {
+        Flag(
+            name: name, kind: .value(placeholder: placeholder), defaultText: "\(defaultValue)",
+            help: help
+        ) { options, value throws(FlagError) in
+            options.server[keyPath: keyPath] = try FlagValue.integer(value, flag: name, range: range)
+        }
+    }
+
+    /// A flag that is on or off, stored through `keyPath`.
+    private static func toggle(
+        _ name: String, _ defaultValue: Bool,
+        _ keyPath: WritableKeyPath<ServerConfiguration, Bool> & Sendable, help: String
+    ) -> Flag {
+        Flag(name: name, kind: .toggle, defaultText: defaultValue ? "on" : "off", help: help) {
+            options, value throws(FlagError) in
+            options.server[keyPath: keyPath] = try FlagValue.boolean(value, flag: name)
+        }
+    }
+
+    private static let chatFlags: [Flag] = [
+        integer(
+            "max-msg-bytes", "BYTES", 65_536, 1...16_777_216, \.maxMessageBytes,
+            help: "longest msg of a send (413 beyond)"),
+        integer(
+            "max-body-bytes", "BYTES", 1_048_576, 1024...67_108_864, \.maxBodyBytes,
+            help: "longest long-poll body and WebSocket message (413 / close 1009)"),
+        integer(
+            "max-uid-bytes", "BYTES", 64, 1...1024, \.maxUIDBytes,
+            help: "longest uid"),
+        integer(
+            "queue-bytes", "BYTES", 1_048_576, 1024...1_073_741_824, \.queueBytes,
+            help: "unsent bytes per connection before it is closed as a slow consumer"),
+        toggle(
+            "offline-queue", true, \.offlineQueueEnabled,
+            help: "queue messages for offline users (off: 404 when the recipient is offline)"),
+        integer(
+            "inbox-max-messages", "N", 1000, 1...10_000_000, \.inboxMaxMessages,
+            help: "messages kept per user inbox, also the offline queue's size (429 when full)"),
+        integer(
+            "inbox-retention-seconds", "SECONDS", 86_400, 1...31_536_000, \.inboxRetentionSeconds,
+            help: "how long delivered messages (for since) and send ids (for dedupe) are kept"),
+        integer(
+            "rate-limit", "N", 0, 0...1_000_000, \.rateLimitPerSecond,
+            help: "envelopes per second per connection, 429 beyond (0: off; 20 suits public use)"),
+    ]
+
+    private static let longPollFlags: [Flag] = [
+        integer(
+            "poll-expiry-seconds", "SECONDS", 60, 1...86_400, \.pollExpirySeconds,
+            help: "a long-poll session with no GET for this long expires"),
+        integer(
+            "poll-timeout-max-seconds", "SECONDS", 60, 1...3600, \.pollTimeoutMaxSeconds,
+            help: "the longest wait a long-poll GET may ask for"),
+    ]
+
+    private static let webSocketFlags: [Flag] = [
+        integer(
+            "ping-seconds", "SECONDS", 25, 1...86_400, \.pingSeconds,
+            help: "ping a WebSocket client silent this long"),
+        integer(
+            "idle-timeout-seconds", "SECONDS", 60, 1...86_400, \.idleTimeoutSeconds,
+            help: "close a WebSocket silent this long"),
+        integer(
+            "ws-threads", "N", 1, 1...64, \.webSocketThreads,
+            help: "event-loop threads for WebSockets"),
+        toggle(
+            "ws-deflate", true, \.webSocketDeflate,
+            help: "negotiate permessage-deflate when a client offers it"),
+        toggle(
+            "ws-echo", false, \.webSocketEcho,
+            help: "serve a WebSocket echo at /v1/echo (for conformance tests)"),
+    ]
+
+    private static let securityFlags: [Flag] = [
+        Flag(
+            name: "allow-origin", kind: .repeatable(placeholder: "ORIGIN"), defaultText: "none",
+            help: "another origin browsers may connect from, e.g. https://chat.example.com"
+        ) { options, value throws(FlagError) in
+            guard value.hasPrefix("http://") || value.hasPrefix("https://") else {
+                throw .invalidValue(
+                    flag: "allow-origin", value: value, expected: "an origin like https://host:port")
+            }
+            options.server.allowedOrigins.append(value)
+        },
+    ]
 
     private static let networkFlags: [Flag] = [
         Flag(

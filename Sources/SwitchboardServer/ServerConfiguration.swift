@@ -28,6 +28,54 @@ public struct ServerConfiguration: Sendable {
     /// Seconds graceful shutdown waits for in-flight HTTP responses before closing anyway.
     public var shutdownGraceSeconds = 3
 
+    // MARK: Chat
+
+    /// Longest `msg` in bytes; longer is answered 413.
+    public var maxMessageBytes = 65_536
+    /// Longest HTTP request body and WebSocket message in bytes (413 / close 1009).
+    public var maxBodyBytes = 1_048_576
+    /// Longest uid in bytes.
+    public var maxUIDBytes = 64
+    /// Bytes a connection may have waiting to be sent before it is closed as a slow consumer
+    /// (WebSocket close 1008; a long-poll session ends). Replayed messages do not count.
+    public var queueBytes = 1_048_576
+    /// Whether messages for users with no live connection are queued (else 404).
+    public var offlineQueueEnabled = true
+    /// Messages kept per user inbox, which is also the size of the offline queue (429 when it
+    /// is full). A thousand covers a day of a busy conversation without letting one absent user
+    /// hold unbounded memory.
+    public var inboxMaxMessages = 1000
+    /// How long delivered messages (for `since` replay) and send ids (for dedupe) are kept.
+    public var inboxRetentionSeconds = 86_400
+    /// Envelopes per second each connection may send; 0 turns the limit off.
+    public var rateLimitPerSecond = 0
+
+    // MARK: Long-poll
+
+    /// Seconds without a GET after which a long-poll session expires.
+    public var pollExpirySeconds = 60
+    /// The longest wait a GET may ask for with `timeout`.
+    public var pollTimeoutMaxSeconds = 60
+
+    // MARK: WebSocket
+
+    /// Seconds of silence from a client after which the server pings it.
+    public var pingSeconds = 25
+    /// Seconds of silence after which a WebSocket is closed.
+    public var idleTimeoutSeconds = 60
+    /// Event-loop threads for upgraded sockets. One keeps every chat delivery on one thread
+    /// (no cross-thread wake-ups) and leaves the other core to libmicrohttpd.
+    public var webSocketThreads = 1
+    /// Serves the echo endpoint `/v1/echo` (for conformance tests).
+    public var webSocketEcho = false
+    /// Negotiates permessage-deflate when a client offers it.
+    public var webSocketDeflate = true
+
+    // MARK: Security
+
+    /// Origins besides the server's own that browsers may connect from.
+    public var allowedOrigins: [String] = []
+
     /// Creates the default configuration.
     public init() {}
 }

@@ -1,3 +1,5 @@
+import ChatRouter
+import WebSocketCore
 import Glibc
 import Synchronization
 
@@ -33,11 +35,19 @@ public final class SwitchboardServer: Sendable {
     private let logger: Logger
     private let daemon: HTTPDaemon
     private let dispatcher: RequestDispatcher
+    private let hub: ChatHub
+    private let longPoll: LongPollService
+    private let webSockets: WebSocketService
+    private let housekeeper: Housekeeper
     private let listenDescriptor: Int32
     private let isStopped = Atomic<Bool>(false)
 
-    /// Binds the listening socket and starts serving.
-    public init(configuration: ServerConfiguration, logger: Logger) throws(ServerStartError) {
+    /// Binds the listening socket and starts serving. `store` holds inboxes and offline queues;
+    /// without one, an in-memory store sized by the configuration is used.
+    public init(
+        configuration: ServerConfiguration, logger: Logger,
+        store: sending (any MessageStore)? = nil
+    ) throws(ServerStartError) {
         let openFiles = OpenFileLimit.raiseToHardLimit()
         var configuration = configuration
         let connectionCeiling = max(16, openFiles - 64)
@@ -63,8 +73,36 @@ public final class SwitchboardServer: Sendable {
         }
 
         let metrics = ServerMetrics()
+        let store = store ?? MemoryStore(
+            maxMessagesPerUser: configuration.inboxMaxMessages,
+            retentionSeconds: configuration.inboxRetentionSeconds)
+        let hub = ChatHub(
+            router: Router(configuration: Self.routerConfiguration(configuration), store: store),
+            envelopeLimits: EnvelopeLimits(
+                maxUIDBytes: configuration.maxUIDBytes,
+                maxMessageBytes: configuration.maxMessageBytes),
+            logger: logger)
+        let longPoll = LongPollService(
+            settings: LongPollSettings(
+                expirySeconds: Double(configuration.pollExpirySeconds),
+                maxTimeoutSeconds: configuration.pollTimeoutMaxSeconds,
+                queueLimitBytes: configuration.queueBytes),
+            hub: hub, logger: logger)
+        let webSockets = WebSocketService(
+            settings: WebSocketSettings(
+                maxMessageBytes: configuration.maxBodyBytes,
+                queueLimitBytes: configuration.queueBytes,
+                pingSeconds: Double(configuration.pingSeconds),
+                idleTimeoutSeconds: Double(configuration.idleTimeoutSeconds),
+                deflate: configuration.webSocketDeflate ? PerMessageDeflateOptions() : nil),
+            loopCount: configuration.webSocketThreads, hub: hub, metrics: metrics, logger: logger)
         let dispatcher = RequestDispatcher(
-            staticFiles: StaticFileRoute(directory: directory), logger: logger, metrics: metrics)
+            staticFiles: StaticFileRoute(directory: directory),
+            longPoll: longPoll, webSockets: webSockets, echoEnabled: configuration.webSocketEcho,
+            metricsRoute: MetricsRoute(metrics: metrics, hub: hub, longPoll: longPoll),
+            originPolicy: OriginPolicy(allowedOrigins: configuration.allowedOrigins),
+            isTLS: false, maxBodyBytes: configuration.maxBodyBytes,
+            logger: logger, metrics: metrics)
         let settings = DaemonSettings(
             listenDescriptor: listenSocket.descriptor,
             threads: configuration.httpThreads,
@@ -83,14 +121,33 @@ public final class SwitchboardServer: Sendable {
         self.metrics = metrics
         self.logger = logger.named("server")
         self.dispatcher = dispatcher
+        self.hub = hub
+        self.longPoll = longPoll
+        self.webSockets = webSockets
         self.listenDescriptor = listenSocket.descriptor
+        self.housekeeper = Housekeeper(tickSeconds: 0.2) { [longPoll, hub] now in
+            longPoll.sweep(now: now)
+            hub.prune(budget: 2000)
+        }
+        self.housekeeper.start()
+        webSockets.start()
         self.logger.info(
             "listening",
             ["http.address": "http://\(Self.urlHost(configuration.host)):\(listenSocket.port)",
              "http.public": directory.root,
              "limit.connections": "\(configuration.maxConnections)",
              "limit.nofile": "\(openFiles)",
+             "limit.queue_bytes": "\(configuration.queueBytes)",
+             "limit.body_bytes": "\(configuration.maxBodyBytes)",
              "http.threads": "\(configuration.httpThreads)"])
+    }
+
+    private static func routerConfiguration(_ configuration: ServerConfiguration) -> RouterConfiguration {
+        var router = RouterConfiguration()
+        router.offlineQueueEnabled = configuration.offlineQueueEnabled
+        router.heldLiveLimitBytes = configuration.queueBytes
+        router.messagesPerSecond = configuration.rateLimitPerSecond
+        return router
     }
 
     /// Stops gracefully: no new connections, in-flight responses get up to the grace period,
@@ -98,11 +155,17 @@ public final class SwitchboardServer: Sendable {
     public func shutdown() {
         guard !self.isStopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         self.logger.info("shutting down", ["grace.seconds": "\(self.configuration.shutdownGraceSeconds)"])
+        // The order matters: libmicrohttpd 0.9.75 aborts the process if it is stopped while a
+        // request is suspended, so every parked GET is answered first.
         let listener = self.daemon.quiesce()
+        let grace = Double(self.configuration.shutdownGraceSeconds)
+        self.housekeeper.stop()
+        self.longPoll.shutdown(graceSeconds: grace)
+        self.webSockets.stop()
 
-        let deadline = MonotonicClock.now() + Double(self.configuration.shutdownGraceSeconds)
+        let deadline = MonotonicClock.now() + grace
         while self.daemon.currentConnections > 0 && MonotonicClock.now() < deadline {
-            usleep(20_000)
+            MonotonicClock.sleep(seconds: 0.02)
         }
         self.daemon.stop()
         if listener >= 0 { close(listener) }

@@ -141,6 +141,7 @@ final class ChatHub: Sendable {
     }
 
     /// Runs store housekeeping (retention) with a bounded amount of work.
+    @discardableResult
     func prune(budget: Int) -> Int {
         let now = self.clock()
         return self.state.withLock { state in

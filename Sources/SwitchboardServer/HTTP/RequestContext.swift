@@ -19,6 +19,8 @@ final class RequestContext {
     var bodyOverflowed = false
     /// What the route needs to finish the request after the body or a resume.
     var continuation: RequestContinuation?
+    /// Set when a WebSocket handshake was accepted, read by the upgrade callback.
+    var upgradePlan: UpgradePlan?
 
     init(rawTarget: String) {
         self.rawTarget = rawTarget

@@ -8,12 +8,31 @@ import Synchronization
 /// synchronised.
 final class RequestDispatcher: Sendable {
     private let staticFiles: StaticFileRoute
+    private let longPoll: LongPollService
+    private let webSockets: WebSocketService
+    private let echoEnabled: Bool
+    private let metricsRoute: MetricsRoute
+    private let originPolicy: OriginPolicy
+    private let isTLS: Bool
+    private let maxBodyBytes: Int
     private let logger: Logger
     private let libraryLogger: Logger
     private let metrics: ServerMetrics
 
-    init(staticFiles: StaticFileRoute, logger: Logger, metrics: ServerMetrics) {
+    init(
+        staticFiles: StaticFileRoute, longPoll: LongPollService, webSockets: WebSocketService,
+        echoEnabled: Bool, metricsRoute: MetricsRoute,
+        originPolicy: OriginPolicy, isTLS: Bool, maxBodyBytes: Int, logger: Logger,
+        metrics: ServerMetrics
+    ) {
         self.staticFiles = staticFiles
+        self.longPoll = longPoll
+        self.webSockets = webSockets
+        self.echoEnabled = echoEnabled
+        self.metricsRoute = metricsRoute
+        self.originPolicy = originPolicy
+        self.isTLS = isTLS
+        self.maxBodyBytes = maxBodyBytes
         self.logger = logger.named("http")
         self.libraryLogger = logger.named("mhd")
         self.metrics = metrics
@@ -63,16 +82,65 @@ final class RequestDispatcher: Sendable {
 
     /// How many body bytes a route reads; bodies sent to other routes are read and dropped.
     private func bodyLimit(for exchange: Exchange) -> Int {
-        0
+        exchange.target.path == "/v1/poll" && exchange.method == "POST" ? self.maxBodyBytes : 0
     }
 
     private func route(_ exchange: inout Exchange, context: RequestContext) -> MHD_Result {
         switch exchange.target.path {
         case "/healthz":
             return self.answerHealth(exchange)
+        case "/metrics":
+            return self.metricsRoute.handle(exchange).queue(on: exchange.connection)
+        case "/v1/poll":
+            return self.answerLongPoll(exchange, context: context)
+        case "/v1/ws":
+            return self.answerUpgrade(exchange, context: context, kind: .chat)
+        case "/v1/echo" where self.echoEnabled:
+            return self.answerUpgrade(exchange, context: context, kind: .echo)
         default:
             return self.staticFiles.handle(exchange).queue(on: exchange.connection)
         }
+    }
+
+    private func answerUpgrade(
+        _ exchange: Exchange, context: RequestContext, kind: WebSocketKind
+    ) -> MHD_Result {
+        let decision = self.originPolicy.evaluate(
+            origin: exchange.header("Origin"), host: exchange.header("Host"), isTLS: self.isTLS)
+        if decision == .refused {
+            self.metrics.originRefusals.add(1, ordering: .relaxed)
+            self.metrics.webSocketRefused.add(1, ordering: .relaxed)
+            return HTTPResponse.text(403, "origin not allowed").queue(on: exchange.connection)
+        }
+        return self.webSockets.handleUpgrade(exchange, context: context, kind: kind)
+    }
+
+    private func answerLongPoll(_ exchange: Exchange, context: RequestContext) -> MHD_Result {
+        let decision = self.originPolicy.evaluate(
+            origin: exchange.header("Origin"), host: exchange.header("Host"), isTLS: self.isTLS)
+        var corsHeaders: [(name: String, value: String)] = []
+        switch decision {
+        case .refused:
+            self.metrics.originRefusals.add(1, ordering: .relaxed)
+            return LongPollService.error(403, "origin not allowed").queue(on: exchange.connection)
+        case .accepted(let origin):
+            corsHeaders = [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
+        case .absent:
+            break
+        }
+        if exchange.method == "OPTIONS" {
+            var response = HTTPResponse(status: 204, headers: corsHeaders)
+            response.addHeader("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
+            response.addHeader("Access-Control-Allow-Headers", "Content-Type, X-Session-Id")
+            response.addHeader("Access-Control-Max-Age", "600")
+            return response.queue(on: exchange.connection)
+        }
+        guard var response = self.longPoll.handle(exchange, context: context) else {
+            (context.continuation as? PollContinuation)?.extraHeaders = corsHeaders
+            return .YES
+        }
+        response.headers += corsHeaders
+        return response.queue(on: exchange.connection)
     }
 
     private func answerHealth(_ exchange: Exchange) -> MHD_Result {

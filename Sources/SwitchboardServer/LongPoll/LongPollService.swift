@@ -284,6 +284,8 @@ final class PollContinuation: RequestContinuation {
     private let service: LongPollService
     private let session: LongPollSession
     private let waiter: PollWaiter
+    /// Headers the dispatcher adds to the eventual answer (CORS).
+    var extraHeaders: [(name: String, value: String)] = []
 
     init(service: LongPollService, session: LongPollSession, waiter: PollWaiter) {
         self.service = service
@@ -292,7 +294,9 @@ final class PollContinuation: RequestContinuation {
     }
 
     func resume(_ request: inout Exchange, context: RequestContext) -> MHD_Result {
-        self.service.answerWoken(self.waiter, session: self.session).queue(on: request.connection)
+        var response = self.service.answerWoken(self.waiter, session: self.session)
+        response.headers += self.extraHeaders
+        return response.queue(on: request.connection)
     }
 
     func requestCompleted() {

@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 import Synchronization
 
@@ -22,7 +23,7 @@ final class BackgroundThread: Sendable {
         var thread = pthread_t()
         let status = pthread_create(&thread, nil, { argument in
             let body = Unmanaged<Body>.fromOpaque(argument!).takeRetainedValue()
-            pthread_setname_np(pthread_self(), String(body.name.prefix(15)))
+            sb_name_this_thread(String(body.name.prefix(15)))
             body.work()
             return nil
         }, body)

@@ -1,10 +1,32 @@
 import Synchronization
 
-/// Counters exported at `/metrics`. Relaxed atomics: each is read independently, and a scrape
-/// that is a few increments behind is still correct.
+/// Counters exported at `/metrics` that the router does not keep itself. Relaxed atomics:
+/// each is read independently, and a scrape a few increments behind is still correct.
 public final class ServerMetrics: Sendable {
     /// HTTP requests started (any route).
     public let httpRequests = Atomic<Int>(0)
+    /// Requests refused because of their `Origin`.
+    public let originRefusals = Atomic<Int>(0)
+    /// WebSocket connections open now.
+    public let webSocketConnections = Atomic<Int>(0)
+    /// WebSocket handshakes accepted, in total.
+    public let webSocketAccepted = Atomic<Int>(0)
+    /// WebSocket handshakes refused (bad handshake, origin, limits).
+    public let webSocketRefused = Atomic<Int>(0)
+    /// Bytes read from and written to WebSocket clients.
+    public let webSocketBytesIn = Atomic<Int>(0)
+    public let webSocketBytesOut = Atomic<Int>(0)
+    /// Bytes of long-poll request bodies and response bodies.
+    public let longPollBytesIn = Atomic<Int>(0)
+    public let longPollBytesOut = Atomic<Int>(0)
+    /// Connections closed because they read too slowly, by transport.
+    public let slowConsumerWebSocket = Atomic<Int>(0)
+    public let slowConsumerLongPoll = Atomic<Int>(0)
+    /// WebSocket closes we initiated for protocol errors, idle timeouts and limits.
+    public let webSocketProtocolErrors = Atomic<Int>(0)
+    public let webSocketIdleTimeouts = Atomic<Int>(0)
+    /// Bytes waiting in WebSocket outbound queues.
+    public let webSocketQueuedBytes = Atomic<Int>(0)
 
     public init() {}
 }

@@ -1,0 +1,34 @@
+import WebSocketCore
+
+/// WebSocket limits and timers; each has a flag.
+struct WebSocketSettings: Sendable {
+    /// Largest chat message (the V1 envelope) in bytes; larger closes with 1009.
+    var maxMessageBytes = 1 << 20
+    /// Largest message on the echo endpoint: Autobahn's section 9 sends up to 16 MiB.
+    var echoMaxMessageBytes = 16 << 20
+    /// Bytes a chat socket may have waiting before it is closed with 1008 `slow consumer`.
+    var queueLimitBytes = 1 << 20
+    /// Ping a client silent this long.
+    var pingSeconds: Double = 25
+    /// Close a client silent this long.
+    var idleTimeoutSeconds: Double = 60
+    /// How long to wait for the client's Close after sending ours before dropping the socket.
+    var closeHandshakeSeconds: Double = 2
+    /// permessage-deflate answers; nil never compresses.
+    var deflate: PerMessageDeflateOptions? = PerMessageDeflateOptions()
+}
+
+/// Which endpoint an upgraded socket serves.
+enum WebSocketKind: Sendable {
+    /// `/v1/ws`: V1 envelopes through the hub.
+    case chat
+    /// `/v1/echo`: every message sent back as it came (conformance testing).
+    case echo
+}
+
+/// Why the server closes a socket, for logs and metrics.
+enum ServerCloseReason: Sendable {
+    case slowConsumer
+    case idleTimeout
+    case shutdown
+}
