@@ -232,5 +232,8 @@ public final class MemoryStore: MessageStore {
         }
     }
 
-    public func durabilityPoint() -> DurabilityPoint { .durable }
+    /// Nothing to do: the memory store promises no durability.
+    public func commit() throws(AppendRefusal) {}
+
+    public var hasUncommittedWrites: Bool { false }
 }

@@ -39,14 +39,6 @@ public struct SendReceipt: Equatable, Hashable, Sendable {
     }
 }
 
-/// Whether writes made so far survive a crash yet.
-public enum DurabilityPoint: Equatable, Sendable {
-    /// Already durable (or the store never promised durability, like the memory store).
-    case durable
-    /// Durable once the store reports this commit ticket as done.
-    case pending(ticket: UInt64)
-}
-
 /// Why a message could not be added to an inbox.
 public enum AppendRefusal: Error, Equatable, Sendable {
     /// The recipient's offline queue holds its maximum already.
@@ -58,9 +50,14 @@ public enum AppendRefusal: Error, Equatable, Sendable {
 /// Each user's inbox: every message accepted for them, kept for the retention window, and the
 /// subset not yet handed to any of their connections (the offline queue, "pending").
 ///
-/// The router calls a store only while it owns the router state (one thread at a time), so
-/// implementations need no locking of their own against the router; a store with a
-/// background thread (group commit) synchronises with it internally.
+/// The router calls a store only while it owns the router state (one thread at a time), and
+/// `commit` is called under the same ownership, so implementations need no locking of their
+/// own.
+///
+/// Durability contract for stores that have it: a `mid` handed out by `assignMid` is never
+/// handed out again, even if the process dies before the next `commit` (a message may reach a
+/// live recipient before its sender's acknowledgement is committed, and that recipient's
+/// `since` cursor must stay meaningful after a restart).
 public protocol MessageStore: AnyObject {
     /// The highest `mid` assigned so far, 0 before the first.
     var lastAssignedMid: UInt64 { get }
@@ -104,6 +101,13 @@ public protocol MessageStore: AnyObject {
     @discardableResult
     func prune(now: Int64, budget: Int) -> Int
 
-    /// Where durability stands for everything written so far.
-    func durabilityPoint() -> DurabilityPoint
+    /// Makes every write so far durable (one transaction for all of them: group commit).
+    ///
+    /// Transports call it before they send a reply that promises something (`queued`,
+    /// `delivered`), and once per batch of envelopes rather than per envelope, so a burst of
+    /// messages costs one commit. A store without durability does nothing.
+    func commit() throws(AppendRefusal)
+
+    /// Whether writes are waiting for `commit`; lets callers skip the call when idle.
+    var hasUncommittedWrites: Bool { get }
 }

@@ -226,7 +226,6 @@ public final class Router {
         if envelope.id != nil || transport == .longPoll {
             let acknowledgement = self.acknowledge(receipt, sender: uid, requestID: envelope.id)
             output.reply = acknowledgement.reply
-            output.replyDurability = self.store.durabilityPoint()
         }
         return output
     }

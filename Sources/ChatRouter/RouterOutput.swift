@@ -23,8 +23,6 @@ public struct Delivery: Equatable, Sendable {
 public struct RouterOutput: Equatable, Sendable {
     /// The answer for the connection that sent the envelope, if one is owed.
     public var reply: ServerFrame?
-    /// The reply must not leave before this point is durable (a `queued` promise).
-    public var replyDurability: DurabilityPoint = .durable
     /// Frames for connections, in order.
     public var deliveries: [Delivery] = []
     /// Connections that went over their bound while a replay held their messages: close them

@@ -128,6 +128,7 @@ public final class SwitchboardServer: Sendable {
         self.housekeeper = Housekeeper(tickSeconds: 0.2) { [longPoll, hub] now in
             longPoll.sweep(now: now)
             hub.prune(budget: 2000)
+            hub.commitIfNeeded()
         }
         self.housekeeper.start()
         webSockets.start()

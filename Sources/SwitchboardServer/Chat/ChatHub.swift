@@ -73,12 +73,11 @@ final class ChatHub: Sendable {
     func receiveFromLongPoll(
         _ items: [Result<ClientEnvelope, RejectedEnvelope>], session: ConnectionID?,
         createSession: (ConnectionID) -> (endpoint: any ChatEndpoint, sid: String)
-    ) -> (replies: [ServerFrame], session: ConnectionID?, durability: DurabilityPoint) {
+    ) -> (replies: [ServerFrame], session: ConnectionID?) {
         let now = self.clock()
         return self.state.withLock { state in
             var current = session
             var replies: [ServerFrame] = []
-            var durability = DurabilityPoint.durable
             var scratch: ConnectionID?
             for item in items {
                 let requester: ConnectionID
@@ -110,14 +109,30 @@ final class ChatHub: Sendable {
                     }
                 }
                 if let reply = output.reply { replies.append(reply) }
-                if case .pending = output.replyDurability { durability = output.replyDurability }
                 output.reply = nil
                 Self.apply(output, replyTo: requester, in: &state)
             }
             if let scratch {
                 _ = state.router.disconnect(scratch)
             }
-            return (replies, current, durability)
+            Self.commit(&state, logger: self.logger)
+            return (replies, current)
+        }
+    }
+
+    /// Commits the store's pending writes, if any. The WebSocket loops call this once per
+    /// iteration before writing to sockets, so acknowledgements never leave before the
+    /// messages they confirm are durable, and a burst of messages shares one commit.
+    func commitIfNeeded() {
+        self.state.withLock { state in Self.commit(&state, logger: self.logger) }
+    }
+
+    private static func commit(_ state: inout State, logger: Logger) {
+        guard state.router.store.hasUncommittedWrites else { return }
+        do {
+            try state.router.store.commit()
+        } catch {
+            logger.error("store commit failed", ["store.error": "\(error)"])
         }
     }
 

@@ -133,6 +133,7 @@ final class WebSocketLoop: Sendable {
         var readBuffer = [UInt8](repeating: 0, count: 256 * 1024)
         var events: [WebSocketEvent] = []
         var stopping = false
+        var routedSinceCommit = false
         var stopDeadline = 0.0
         var lastTimerSweep = 0.0
 
@@ -148,6 +149,12 @@ final class WebSocketLoop: Sendable {
                     self.handle(eventBuffer[index])
                 }
                 self.processMailbox()
+                if self.routedSinceCommit {
+                    // Acknowledgements queued above must not reach a client before the
+                    // messages they confirm are durable; one commit covers the whole batch.
+                    self.routedSinceCommit = false
+                    self.loop.hub.commitIfNeeded()
+                }
                 self.flushDirty()
                 let now = MonotonicClock.now()
                 if now - self.lastTimerSweep >= 0.25 {
@@ -232,6 +239,7 @@ final class WebSocketLoop: Sendable {
                 switch client.kind {
                 case .chat:
                     guard let endpoint = client.endpoint else { return }
+                    self.routedSinceCommit = true
                     payload.withUnsafeBytes { bytes in
                         self.loop.hub.receiveFromWebSocket(bytes, from: endpoint.connectionID)
                     }
