@@ -36,7 +36,7 @@ swift-test: build
 	$(SWIFT) test --skip-build
 
 python-test: build
-	@true
+	scripts/integration-tests.sh
 
 clean:
 	rm -rf .build .venv
