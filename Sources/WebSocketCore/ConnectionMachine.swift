@@ -2,11 +2,17 @@
 /// class pays for a single exclusive access per call instead of one per field touched on the
 /// hot path.
 struct ConnectionMachine {
+    /// Our end of the connection; decides the masking rules.
     let role: WebSocketRole
+    /// Limits and tuning.
     let configuration: WebSocketConfiguration
+    /// The agreed permessage-deflate parameters, or nil without compression.
     let deflate: PerMessageDeflateParameters?
+    /// Where the close handshake stands.
     private(set) var state: WebSocketConnection.State = .open
+    /// Why the connection ended; see ``WebSocketConnection/closeCode``.
     private(set) var closeCode: CloseCode?
+    /// Bytes waiting to be written: pongs, close frames and messages sent with `send…`.
     private(set) var pendingOutput: [UInt8] = []
 
     private var parser: FrameParser
@@ -30,6 +36,7 @@ struct ConnectionMachine {
     /// Scratch buffers above this size are released after the message that grew them.
     private static let retainedScratchBytes = 64 * 1024
 
+    /// Creates the machine; see the initializer of ``WebSocketConnection``.
     init(
         role: WebSocketRole, configuration: WebSocketConfiguration,
         deflate: PerMessageDeflateParameters?, maskingKeyGenerator: any RandomNumberGenerator
@@ -44,21 +51,26 @@ struct ConnectionMachine {
             acceptsBinaryMessages: configuration.acceptsBinaryMessages)
     }
 
+    /// Hands over the pending output and forgets it.
     mutating func takeOutput() -> [UInt8] {
         let output = self.pendingOutput
         self.pendingOutput = []
         return output
     }
 
+    /// Appends the pending output to `output`, keeping the internal capacity.
     mutating func drainOutput(into output: inout [UInt8]) {
         output.append(contentsOf: self.pendingOutput)
-        self.pendingOutput.removeAll(keepingCapacity: true)
+        let keepsCapacity = self.pendingOutput.capacity <= Self.retainedScratchBytes
+        self.pendingOutput.removeAll(keepingCapacity: keepsCapacity)
     }
 }
 
 // MARK: - Receiving
 
 extension ConnectionMachine {
+    /// Parses `bytes` and appends the events they complete; see
+    /// ``WebSocketConnection/receive(_:into:)``.
     mutating func receive(_ bytes: UnsafeRawBufferPointer, into events: inout [WebSocketEvent]) {
         var offset = 0
         while self.state != .closed {
@@ -76,6 +88,7 @@ extension ConnectionMachine {
         }
     }
 
+    /// Records that the transport ended: 1006 unless already closed.
     mutating func receiveEndOfStream(into events: inout [WebSocketEvent]) {
         guard self.state != .closed else { return }
         self.enterClosed(code: .abnormalClosure)
@@ -242,6 +255,10 @@ extension ConnectionMachine {
 
     /// Fails the connection (RFC 6455 §7.1.7): queues a Close frame with the rule's code and
     /// reason unless one was already sent, and stops reading.
+    // Limitation: messages completed earlier in the same `receive` call are still reported,
+    // but can no longer be answered, because our Close frame is queued and sending now throws
+    // `.closing`. An echo endpoint therefore drops the echo of a valid message that arrived in
+    // the same read as a bad frame (Autobahn rates those cases NON-STRICT, not failed).
     private mutating func fail(_ rule: WebSocketProtocolError, _ events: inout [WebSocketEvent]) {
         if self.state == .open {
             var payload = [
@@ -313,18 +330,21 @@ extension ConnectionMachine {
 // MARK: - Sending
 
 extension ConnectionMachine {
+    /// Queues a text message in the pending output.
     mutating func sendText(_ text: String) throws(WebSocketSendError) {
         var output = self.takeOutput()
         defer { self.pendingOutput = output }
         try self.encodeText(text, into: &output)
     }
 
+    /// Queues a binary message in the pending output.
     mutating func sendBinary(_ bytes: [UInt8]) throws(WebSocketSendError) {
         var output = self.takeOutput()
         defer { self.pendingOutput = output }
         try self.encodeMessage(.binary, bytes, into: &output)
     }
 
+    /// Queues a ping or pong of at most 125 bytes.
     mutating func sendControl(_ opcode: Opcode, _ payload: [UInt8]) throws(WebSocketSendError) {
         guard self.state == .open else { throw .closing }
         guard payload.count <= 125 else { throw .controlPayloadTooLong }
@@ -333,6 +353,7 @@ extension ConnectionMachine {
             opcode: opcode, payload: payload, maskingKey: key, to: &self.pendingOutput)
     }
 
+    /// Queues our Close frame and waits for the peer's.
     mutating func close(code: CloseCode, reason: String) throws(WebSocketSendError) {
         guard self.state == .open else { throw .closing }
         guard code.isAllowedInCloseFrame else { throw .closeCodeNotSendable }
@@ -344,6 +365,7 @@ extension ConnectionMachine {
         self.state = .closing
     }
 
+    /// Appends a text frame for `text` to `output`.
     mutating func encodeText(_ text: String, into output: inout [UInt8])
         throws(WebSocketSendError)
     {
@@ -352,6 +374,7 @@ extension ConnectionMachine {
         text.withUTF8 { self.encodeOpenMessage(.text, UnsafeRawBufferPointer($0), into: &output) }
     }
 
+    /// Appends one data frame carrying `bytes` to `output`.
     mutating func encodeMessage(_ opcode: Opcode, _ bytes: [UInt8], into output: inout [UInt8])
         throws(WebSocketSendError)
     {
@@ -359,6 +382,7 @@ extension ConnectionMachine {
         bytes.withUnsafeBytes { self.encodeOpenMessage(opcode, $0, into: &output) }
     }
 
+    /// Appends one data frame carrying `payload` to `output`.
     mutating func encodeMessage(
         _ opcode: Opcode, _ payload: UnsafeRawBufferPointer, into output: inout [UInt8]
     ) throws(WebSocketSendError) {
@@ -366,6 +390,8 @@ extension ConnectionMachine {
         self.encodeOpenMessage(opcode, payload, into: &output)
     }
 
+    // Limitation: every message goes out as a single frame; there is no API to stream one
+    // message in several fragments.
     private mutating func encodeOpenMessage(
         _ opcode: Opcode, _ payload: UnsafeRawBufferPointer, into output: inout [UInt8]
     ) {

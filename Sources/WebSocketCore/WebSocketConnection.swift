@@ -78,7 +78,7 @@ public final class WebSocketConnection {
     }
 
     /// Appends the bytes waiting to be written to `output` and forgets them, keeping the
-    /// internal buffer's capacity for reuse.
+    /// internal buffer's capacity (up to 64 KiB) for reuse.
     public func drainOutput(into output: inout [UInt8]) {
         self.machine.drainOutput(into: &output)
     }
