@@ -23,6 +23,7 @@ enum HTTPFieldSyntax {
         self.listElements(values).contains { self.equalsIgnoringASCIICase($0, token) }
     }
 
+    /// Whether two field names or tokens are equal ignoring ASCII case.
     static func equalsIgnoringASCIICase(_ lhs: some StringProtocol, _ rhs: some StringProtocol)
         -> Bool
     {
@@ -30,6 +31,7 @@ enum HTTPFieldSyntax {
             && zip(lhs.utf8, rhs.utf8).allSatisfy { self.lowercased($0) == self.lowercased($1) }
     }
 
+    /// `text` without leading and trailing spaces and tabs (RFC 9110 OWS).
     static func trimmingWhitespace(_ text: Substring) -> Substring {
         var trimmed = text
         while let first = trimmed.utf8.first, first == 0x20 || first == 0x09 {
@@ -46,6 +48,7 @@ enum HTTPFieldSyntax {
         !text.isEmpty && text.utf8.allSatisfy(self.isTokenCharacter)
     }
 
+    /// Whether `byte` may appear in a token (RFC 9110 §5.6.2 tchar).
     static func isTokenCharacter(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
@@ -114,11 +117,15 @@ enum HTTPFieldSyntax {
 struct ExtensionElement: Hashable, Sendable {
     /// One `name[=value]` parameter.
     struct Parameter: Hashable, Sendable {
+        /// The parameter token, as sent.
         var name: String
+        /// The value, unquoted; nil for a parameter without `=`.
         var value: String?
     }
 
+    /// The extension token, as sent.
     var name: String
+    /// The parameters in order.
     var parameters: [Parameter]
 
     /// Parses every element of the lists in `values`, in order. An element that breaks the

@@ -1,14 +1,19 @@
 /// RFC 7692 §7.1 negotiation: reading offers (server side), building the offer and checking the
 /// answer (client side).
 enum PerMessageDeflateNegotiation {
+    /// The extension token RFC 7692 registers.
     static let extensionName = "permessage-deflate"
 
     /// The parameters of one permessage-deflate element, each present at most once.
     struct ParsedParameters: Hashable {
+        /// `server_no_context_takeover` was present.
         var serverNoContextTakeover = false
+        /// `client_no_context_takeover` was present.
         var clientNoContextTakeover = false
+        /// The `server_max_window_bits` value, nil when absent.
         var serverMaxWindowBits: Int?
-        /// Present without a value: `.some(nil)`.
+        /// The `client_max_window_bits` parameter: nil when absent, `.some(nil)` when present
+        /// without a value.
         var clientMaxWindowBits: Int??
     }
 

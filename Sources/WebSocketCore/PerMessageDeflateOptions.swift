@@ -45,6 +45,7 @@ public struct PerMessageDeflateOptions: Hashable, Sendable {
     /// The largest window RFC 7692 allows.
     static let largestWindowBits = 15
 
+    /// `bits` clamped to what zlib's raw deflate can compress with, 9...15.
     static func clampedCompressorWindow(_ bits: Int) -> Int {
         min(max(bits, self.smallestCompressorWindowBits), self.largestWindowBits)
     }

@@ -54,8 +54,6 @@ public struct UTF8Validator: Hashable, Sendable {
                 let lead = base.load(fromByteOffset: index, as: UInt8.self)
                 index += 1
                 switch lead {
-                case 0x00...0x7F:
-                    continue
                 case 0xC2...0xDF:
                     (pending, lower, upper) = (1, 0x80, 0xBF)
                 case 0xE0:
@@ -74,13 +72,16 @@ public struct UTF8Validator: Hashable, Sendable {
                     self.pendingContinuationBytes = Self.failedMarker
                     return false
                 }
-            } else {
+            }
+            // Continuation bytes: only the first has a narrowed range; stop at the end of
+            // the input and carry the rest over to the next call.
+            while pending > 0 && index < count {
                 let byte = base.load(fromByteOffset: index, as: UInt8.self)
-                index += 1
                 guard byte >= lower && byte <= upper else {
                     self.pendingContinuationBytes = Self.failedMarker
                     return false
                 }
+                index += 1
                 (pending, lower, upper) = (pending - 1, 0x80, 0xBF)
             }
         }

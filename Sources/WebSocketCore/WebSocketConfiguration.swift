@@ -33,6 +33,7 @@ public struct WebSocketConfiguration: Hashable, Sendable {
         self.compressionMemoryLevel = compressionMemoryLevel
     }
 
+    /// `bytes` clamped to 0...``maxMessageBytesLimit``.
     static func clampedMessageLimit(_ bytes: Int) -> Int {
         min(max(bytes, 0), self.maxMessageBytesLimit)
     }

@@ -27,40 +27,19 @@ public final class WebSocketConnection {
     }
 
     /// Our end of the connection; decides the masking rules.
-    public let role: WebSocketRole
+    public var role: WebSocketRole { self.machine.role }
     /// Limits and tuning.
-    public let configuration: WebSocketConfiguration
+    public var configuration: WebSocketConfiguration { self.machine.configuration }
     /// The agreed permessage-deflate parameters, or nil when messages are not compressed.
-    public let deflate: PerMessageDeflateParameters?
+    public var deflate: PerMessageDeflateParameters? { self.machine.deflate }
     /// Where the close handshake stands.
-    public private(set) var state: State = .open
+    public var state: State { self.machine.state }
     /// Why the connection ended, once ``state`` is ``State/closed``: the code of the peer's
     /// Close frame (1005 when it had none), the code we sent when the peer broke a rule, or
     /// 1006 when the transport ended first. Nil while not closed.
-    public private(set) var closeCode: CloseCode?
+    public var closeCode: CloseCode? { self.machine.closeCode }
 
-    private var parser: FrameParser
-    private var pendingOutput: [UInt8] = []
-    private var maskingKeyGenerator: any RandomNumberGenerator
-
-    /// The header of the frame whose payload is being read.
-    private var currentFrame: FrameHeader?
-    /// Text or binary: the type of the data message being assembled.
-    private var messageOpcode: Opcode = .text
-    private var messageIsCompressed = false
-    private var messageBytes: [UInt8] = []
-    private var textValidator = UTF8Validator()
-    private var controlPayload: [UInt8] = []
-    /// Compressed payload after unmasking, before inflation.
-    private var unmaskedCompressedBytes: [UInt8] = []
-    private var compressor: DeflateCompressor?
-    private var decompressor: DeflateDecompressor?
-
-    /// The first reservation for a message, at most this: a header alone must not make us
-    /// allocate up to the message limit; bigger messages grow geometrically.
-    private static let initialMessageReservationBytes = 1 << 20
-    /// Scratch buffers above this size are released after the message that grew them.
-    private static let retainedScratchBytes = 64 * 1024
+    private var machine: ConnectionMachine
 
     /// Creates the state machine for a freshly upgraded connection.
     ///
@@ -75,14 +54,9 @@ public final class WebSocketConnection {
         deflate: PerMessageDeflateParameters? = nil,
         maskingKeyGenerator: any RandomNumberGenerator = SystemRandomNumberGenerator()
     ) {
-        self.role = role
-        self.configuration = configuration
-        self.deflate = deflate
-        self.maskingKeyGenerator = maskingKeyGenerator
-        self.parser = FrameParser(
-            role: role, maxMessageBytes: configuration.maxMessageBytes,
-            allowsCompression: deflate != nil,
-            acceptsBinaryMessages: configuration.acceptsBinaryMessages)
+        self.machine = ConnectionMachine(
+            role: role, configuration: configuration, deflate: deflate,
+            maskingKeyGenerator: maskingKeyGenerator)
     }
 
     /// Whether the owner should close the transport now (after writing any pending output):
@@ -90,26 +64,23 @@ public final class WebSocketConnection {
     /// RFC 6455 §7.1.1 prefers that the server closes TCP first; a client may wait briefly for
     /// that before closing itself.
     public var shouldCloseTransport: Bool {
-        self.state == .closed
+        self.machine.state == .closed
     }
 
     /// Whether bytes are waiting to be written.
     public var hasPendingOutput: Bool {
-        !self.pendingOutput.isEmpty
+        !self.machine.pendingOutput.isEmpty
     }
 
     /// Hands over the bytes waiting to be written and forgets them.
     public func takeOutput() -> [UInt8] {
-        let output = self.pendingOutput
-        self.pendingOutput = []
-        return output
+        self.machine.takeOutput()
     }
 
     /// Appends the bytes waiting to be written to `output` and forgets them, keeping the
-    /// internal buffer's capacity for reuse.
+    /// internal buffer's capacity (up to 64 KiB) for reuse.
     public func drainOutput(into output: inout [UInt8]) {
-        output.append(contentsOf: self.pendingOutput)
-        self.pendingOutput.removeAll(keepingCapacity: true)
+        self.machine.drainOutput(into: &output)
     }
 }
 
@@ -123,258 +94,19 @@ extension WebSocketConnection {
     /// the transport if ``shouldCloseTransport``. Bytes after the close handshake, or after a
     /// violation, are ignored.
     public func receive(_ bytes: UnsafeRawBufferPointer, into events: inout [WebSocketEvent]) {
-        var offset = 0
-        while self.state != .closed {
-            switch self.parser.parse(bytes, offset: &offset) {
-            case .needMoreBytes:
-                return
-            case .header(let header):
-                self.beginFrame(header)
-            case .payload(let chunk, let phase, let endsFrame):
-                guard let frame = self.currentFrame else { return }
-                self.receivePayload(chunk, phase: phase, endsFrame: endsFrame, of: frame, &events)
-            case .violation(let rule):
-                self.fail(rule, &events)
-            }
-        }
+        self.machine.receive(bytes, into: &events)
     }
 
     /// Feeds bytes read from the transport; see the `UnsafeRawBufferPointer` overload.
     public func receive(_ bytes: [UInt8], into events: inout [WebSocketEvent]) {
-        bytes.withUnsafeBytes { self.receive($0, into: &events) }
+        bytes.withUnsafeBytes { self.machine.receive($0, into: &events) }
     }
 
     /// Reports that the transport delivered end of input (or failed). Unless the connection
     /// was already closed, appends ``WebSocketEvent/connectionLost`` and closes with code 1006;
     /// nothing is queued for sending.
     public func receiveEndOfStream(into events: inout [WebSocketEvent]) {
-        guard self.state != .closed else { return }
-        self.enterClosed(code: .abnormalClosure)
-        events.append(.connectionLost)
-    }
-
-    private func beginFrame(_ header: FrameHeader) {
-        self.currentFrame = header
-        switch header.opcode {
-        case .text, .binary:
-            self.messageOpcode = header.opcode
-            self.messageIsCompressed = header.isCompressed
-            self.textValidator.reset()
-        case .continuation:
-            break
-        case .close, .ping, .pong:
-            self.controlPayload.removeAll(keepingCapacity: true)
-        }
-    }
-
-    private func receivePayload(
-        _ chunk: UnsafeRawBufferPointer, phase: Int, endsFrame: Bool, of frame: FrameHeader,
-        _ events: inout [WebSocketEvent]
-    ) {
-        if frame.opcode.isControl {
-            Self.appendUnmasked(
-                chunk, key: frame.maskingKey, phase: phase, to: &self.controlPayload)
-            if endsFrame {
-                self.receiveControlFrame(frame.opcode, &events)
-            }
-            return
-        }
-        let endsMessage = endsFrame && frame.isFinal
-        if self.messageIsCompressed {
-            self.receiveCompressed(chunk, phase: phase, endsMessage: endsMessage, frame, &events)
-        } else if endsMessage && self.messageBytes.isEmpty {
-            // The whole message is in this chunk: build it with a single copy.
-            let message = Self.unmaskedCopy(chunk, key: frame.maskingKey, phase: phase)
-            if self.messageOpcode == .text && !UTF8Validator.isValid(message) {
-                return self.fail(.invalidUTF8InTextMessage, &events)
-            }
-            self.deliver(message, &events)
-        } else {
-            if self.messageBytes.capacity == 0 {
-                self.messageBytes.reserveCapacity(
-                    min(frame.payloadLength, Self.initialMessageReservationBytes))
-            }
-            let start = self.messageBytes.count
-            Self.appendUnmasked(chunk, key: frame.maskingKey, phase: phase, to: &self.messageBytes)
-            self.continueMessage(validatingFrom: start, endsMessage: endsMessage, &events)
-        }
-    }
-
-    /// Validates newly appended text (failing fast, RFC 6455 §8.1) and delivers the message
-    /// when it is complete.
-    private func continueMessage(
-        validatingFrom start: Int, endsMessage: Bool, _ events: inout [WebSocketEvent]
-    ) {
-        if self.messageOpcode == .text {
-            let isValid = self.messageBytes.withUnsafeBytes { bytes in
-                self.textValidator.validate(UnsafeRawBufferPointer(rebasing: bytes[start...]))
-            }
-            if !isValid || (endsMessage && !self.textValidator.isAtCharacterBoundary) {
-                return self.fail(.invalidUTF8InTextMessage, &events)
-            }
-        }
-        if endsMessage {
-            let message = self.messageBytes
-            self.messageBytes = []
-            self.deliver(message, &events)
-        }
-    }
-
-    private func receiveCompressed(
-        _ chunk: UnsafeRawBufferPointer, phase: Int, endsMessage: Bool, _ frame: FrameHeader,
-        _ events: inout [WebSocketEvent]
-    ) {
-        guard let decompressor = self.activeDecompressor() else {
-            return self.fail(.compressionUnavailable, &events)
-        }
-        let start = self.messageBytes.count
-        let limit = self.configuration.maxMessageBytes
-        var failure: WebSocketProtocolError?
-        do throws(WebSocketProtocolError) {
-            if let key = frame.maskingKey {
-                self.unmaskedCompressedBytes.removeAll(keepingCapacity: true)
-                Self.appendUnmasked(
-                    chunk, key: key, phase: phase, to: &self.unmaskedCompressedBytes)
-                self.unmaskedCompressedBytes.withUnsafeBytes { compressed in
-                    do throws(WebSocketProtocolError) {
-                        try decompressor.inflate(compressed, onto: &self.messageBytes, limit: limit)
-                    } catch {
-                        failure = error
-                    }
-                }
-                if let failure { throw failure }
-            } else {
-                try decompressor.inflate(chunk, onto: &self.messageBytes, limit: limit)
-            }
-            if endsMessage {
-                try decompressor.finishMessage(onto: &self.messageBytes, limit: limit)
-                self.trimScratch()
-            }
-        } catch {
-            failure = error
-        }
-        if let failure {
-            return self.fail(failure, &events)
-        }
-        self.continueMessage(validatingFrom: start, endsMessage: endsMessage, &events)
-    }
-
-    private func receiveControlFrame(_ opcode: Opcode, _ events: inout [WebSocketEvent]) {
-        switch opcode {
-        case .ping:
-            if self.state == .open {
-                // RFC 6455 §5.5.3: the pong carries the ping's payload.
-                let key = self.nextMaskingKey()
-                FrameEncoder.appendFrame(
-                    opcode: .pong, payload: self.controlPayload, maskingKey: key,
-                    to: &self.pendingOutput)
-            }
-            events.append(.ping(self.controlPayload))
-        case .pong:
-            events.append(.pong(self.controlPayload))
-        default:
-            self.receiveClose(&events)
-        }
-    }
-
-    private func receiveClose(_ events: inout [WebSocketEvent]) {
-        let payload = self.controlPayload
-        var code: CloseCode?
-        var reason = ""
-        if payload.count == 1 {
-            return self.fail(.closePayloadTooShort, &events)
-        }
-        if payload.count >= 2 {
-            let received = CloseCode(rawValue: UInt16(payload[0]) << 8 | UInt16(payload[1]))
-            guard received.isAllowedInCloseFrame else {
-                return self.fail(.invalidCloseCode, &events)
-            }
-            let reasonBytes = Array(payload[2...])
-            guard UTF8Validator.isValid(reasonBytes) else {
-                return self.fail(.invalidUTF8InCloseReason, &events)
-            }
-            code = received
-            reason = String(decoding: reasonBytes, as: UTF8.self)
-        }
-        if self.state == .open {
-            // RFC 6455 §5.5.1: answer with a Close frame that echoes the status code.
-            let echoed: [UInt8] =
-                code.map { [UInt8($0.rawValue >> 8), UInt8($0.rawValue & 0xFF)] } ?? []
-            let key = self.nextMaskingKey()
-            FrameEncoder.appendFrame(
-                opcode: .close, payload: echoed, maskingKey: key, to: &self.pendingOutput)
-        }
-        self.enterClosed(code: code ?? .noStatusReceived)
-        events.append(.closeReceived(code: code, reason: reason))
-    }
-
-    /// Fails the connection (RFC 6455 §7.1.7): queues a Close frame with the rule's code and
-    /// reason unless one was already sent, and stops reading.
-    private func fail(_ rule: WebSocketProtocolError, _ events: inout [WebSocketEvent]) {
-        if self.state == .open {
-            var payload = [
-                UInt8(rule.closeCode.rawValue >> 8), UInt8(rule.closeCode.rawValue & 0xFF),
-            ]
-            payload.append(contentsOf: rule.description.utf8)
-            let key = self.nextMaskingKey()
-            FrameEncoder.appendFrame(
-                opcode: .close, payload: payload, maskingKey: key, to: &self.pendingOutput)
-        }
-        self.enterClosed(code: rule.closeCode)
-        events.append(.protocolViolation(rule))
-    }
-
-    private func deliver(_ message: [UInt8], _ events: inout [WebSocketEvent]) {
-        events.append(self.messageOpcode == .text ? .text(message) : .binary(message))
-    }
-
-    /// Closes and frees everything only an open connection needs, zlib state included.
-    private func enterClosed(code: CloseCode) {
-        self.state = .closed
-        self.closeCode = code
-        self.currentFrame = nil
-        self.messageBytes = []
-        self.controlPayload = []
-        self.unmaskedCompressedBytes = []
-        self.compressor = nil
-        self.decompressor = nil
-    }
-
-    private func trimScratch() {
-        if self.unmaskedCompressedBytes.capacity > Self.retainedScratchBytes {
-            self.unmaskedCompressedBytes = []
-        }
-    }
-
-    private func activeDecompressor() -> DeflateDecompressor? {
-        if let decompressor = self.decompressor { return decompressor }
-        guard let deflate = self.deflate else { return nil }
-        let peerResets =
-            self.role == .server ? deflate.clientNoContextTakeover : deflate.serverNoContextTakeover
-        self.decompressor = DeflateDecompressor(resetsAfterEachMessage: peerResets)
-        return self.decompressor
-    }
-
-    private static func unmaskedCopy(_ chunk: UnsafeRawBufferPointer, key: MaskingKey?, phase: Int)
-        -> [UInt8]
-    {
-        guard let source = chunk.baseAddress, !chunk.isEmpty else { return [] }
-        guard let key else { return Array(chunk) }
-        return [UInt8](unsafeUninitializedCapacity: chunk.count) { buffer, initialized in
-            if let destination = buffer.baseAddress {
-                key.apply(from: source, to: destination, count: chunk.count, phase: phase)
-                initialized = chunk.count
-            }
-        }
-    }
-
-    private static func appendUnmasked(
-        _ chunk: UnsafeRawBufferPointer, key: MaskingKey?, phase: Int, to bytes: inout [UInt8]
-    ) {
-        guard !chunk.isEmpty else { return }
-        let start = bytes.count
-        bytes.append(contentsOf: chunk)
-        key?.apply(to: &bytes, in: start..<bytes.count, phase: phase)
+        self.machine.receiveEndOfStream(into: &events)
     }
 }
 
@@ -385,23 +117,23 @@ extension WebSocketConnection {
     /// - Throws: ``WebSocketSendError/closing`` once a Close frame was sent or the connection
     ///   closed.
     public func sendText(_ text: String) throws(WebSocketSendError) {
-        try self.encodeText(text, into: &self.pendingOutput)
+        try self.machine.sendText(text)
     }
 
     /// Queues a binary message; see ``sendText(_:)``.
     public func sendBinary(_ bytes: [UInt8]) throws(WebSocketSendError) {
-        try self.encodeBinary(bytes, into: &self.pendingOutput)
+        try self.machine.sendBinary(bytes)
     }
 
     /// Queues a ping carrying `payload` (at most 125 bytes); the peer answers with a pong
     /// carrying the same bytes, reported as ``WebSocketEvent/pong(_:)``.
     public func sendPing(_ payload: [UInt8] = []) throws(WebSocketSendError) {
-        try self.sendControl(.ping, payload)
+        try self.machine.sendControl(.ping, payload)
     }
 
     /// Queues an unsolicited pong (a one-way heartbeat), at most 125 bytes.
     public func sendPong(_ payload: [UInt8] = []) throws(WebSocketSendError) {
-        try self.sendControl(.pong, payload)
+        try self.machine.sendControl(.pong, payload)
     }
 
     /// Starts the close handshake: queues a Close frame and waits for the peer's
@@ -415,18 +147,14 @@ extension WebSocketConnection {
     public func close(code: CloseCode = .normalClosure, reason: String = "")
         throws(WebSocketSendError)
     {
-        guard self.state == .open else { throw .closing }
-        guard code.isAllowedInCloseFrame else { throw .closeCodeNotSendable }
-        var payload = [UInt8(code.rawValue >> 8), UInt8(code.rawValue & 0xFF)]
-        payload.append(contentsOf: Self.utf8Prefix(of: reason, maxBytes: 123))
-        let key = self.nextMaskingKey()
-        FrameEncoder.appendFrame(
-            opcode: .close, payload: payload, maskingKey: key, to: &self.pendingOutput)
-        self.state = .closing
+        try self.machine.close(code: code, reason: reason)
     }
 
     /// Appends one complete text frame to `output` — the caller's own outbound queue —
     /// compressed when deflate was negotiated and masked for clients.
+    ///
+    /// Write out ``drainOutput(into:)`` first when it has bytes, so pongs and close replies
+    /// keep their place in the stream.
     ///
     /// - Parameter utf8: the message; it must be valid UTF-8, which is not checked here
     ///   because the caller encodes text it produced itself.
@@ -435,20 +163,17 @@ extension WebSocketConnection {
     public func encodeText(_ utf8: UnsafeRawBufferPointer, into output: inout [UInt8])
         throws(WebSocketSendError)
     {
-        try self.encodeMessage(.text, utf8, into: &output)
+        try self.machine.encodeMessage(.text, utf8, into: &output)
     }
 
     /// Appends one complete text frame to `output`; see the `UnsafeRawBufferPointer` overload.
     public func encodeText(_ utf8: [UInt8], into output: inout [UInt8]) throws(WebSocketSendError) {
-        guard self.state == .open else { throw .closing }
-        utf8.withUnsafeBytes { self.encodeOpenMessage(.text, $0, into: &output) }
+        try self.machine.encodeMessage(.text, utf8, into: &output)
     }
 
     /// Appends one complete text frame to `output`; see the `UnsafeRawBufferPointer` overload.
     public func encodeText(_ text: String, into output: inout [UInt8]) throws(WebSocketSendError) {
-        guard self.state == .open else { throw .closing }
-        var text = text
-        text.withUTF8 { self.encodeOpenMessage(.text, UnsafeRawBufferPointer($0), into: &output) }
+        try self.machine.encodeText(text, into: &output)
     }
 
     /// Appends one complete binary frame to `output`; see the `UnsafeRawBufferPointer`
@@ -456,80 +181,13 @@ extension WebSocketConnection {
     public func encodeBinary(_ bytes: UnsafeRawBufferPointer, into output: inout [UInt8])
         throws(WebSocketSendError)
     {
-        try self.encodeMessage(.binary, bytes, into: &output)
+        try self.machine.encodeMessage(.binary, bytes, into: &output)
     }
 
     /// Appends one complete binary frame to `output`; see the `UnsafeRawBufferPointer` overload.
     public func encodeBinary(_ bytes: [UInt8], into output: inout [UInt8])
         throws(WebSocketSendError)
     {
-        guard self.state == .open else { throw .closing }
-        bytes.withUnsafeBytes { self.encodeOpenMessage(.binary, $0, into: &output) }
-    }
-
-    private func encodeMessage(
-        _ opcode: Opcode, _ payload: UnsafeRawBufferPointer, into output: inout [UInt8]
-    ) throws(WebSocketSendError) {
-        guard self.state == .open else { throw .closing }
-        self.encodeOpenMessage(opcode, payload, into: &output)
-    }
-
-    private func encodeOpenMessage(
-        _ opcode: Opcode, _ payload: UnsafeRawBufferPointer, into output: inout [UInt8]
-    ) {
-        let key = self.nextMaskingKey()
-        if let compressor = self.activeCompressor() {
-            let compressed = compressor.compress(payload) { compressed in
-                FrameEncoder.appendFrame(
-                    opcode: opcode, isCompressed: true, payload: compressed, maskingKey: key,
-                    to: &output)
-            }
-            if compressed { return }
-            // RFC 7692 §6.1 lets any message go uncompressed; a fresh compressor takes over
-            // next time.
-            self.compressor = nil
-        }
-        FrameEncoder.appendFrame(opcode: opcode, payload: payload, maskingKey: key, to: &output)
-    }
-
-    private func sendControl(_ opcode: Opcode, _ payload: [UInt8]) throws(WebSocketSendError) {
-        guard self.state == .open else { throw .closing }
-        guard payload.count <= 125 else { throw .controlPayloadTooLong }
-        let key = self.nextMaskingKey()
-        FrameEncoder.appendFrame(
-            opcode: opcode, payload: payload, maskingKey: key, to: &self.pendingOutput)
-    }
-
-    /// A fresh key for a client frame, nil for a server (RFC 6455 §5.3).
-    private func nextMaskingKey() -> MaskingKey? {
-        guard self.role == .client else { return nil }
-        return MaskingKey.random(using: &self.maskingKeyGenerator)
-    }
-
-    /// The compressor, created on first use so connections that never send keep no zlib state;
-    /// nil without deflate, or when zlib cannot allocate one (messages then go uncompressed).
-    private func activeCompressor() -> DeflateCompressor? {
-        if let compressor = self.compressor { return compressor }
-        guard let deflate = self.deflate else { return nil }
-        let isServer = self.role == .server
-        self.compressor = DeflateCompressor(
-            windowBits: isServer ? deflate.serverMaxWindowBits : deflate.clientMaxWindowBits,
-            level: self.configuration.compressionLevel,
-            memoryLevel: self.configuration.compressionMemoryLevel,
-            resetsAfterEachMessage: isServer
-                ? deflate.serverNoContextTakeover : deflate.clientNoContextTakeover)
-        return self.compressor
-    }
-
-    /// The longest prefix of `text` that fits `maxBytes` UTF-8 bytes without splitting a
-    /// character's encoding.
-    static func utf8Prefix(of text: String, maxBytes: Int) -> [UInt8] {
-        var bytes: [UInt8] = []
-        for scalar in text.unicodeScalars {
-            let encoded = Array(String(scalar).utf8)
-            guard bytes.count + encoded.count <= maxBytes else { break }
-            bytes.append(contentsOf: encoded)
-        }
-        return bytes
+        try self.machine.encodeMessage(.binary, bytes, into: &output)
     }
 }

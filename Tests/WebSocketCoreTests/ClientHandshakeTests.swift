@@ -276,3 +276,38 @@ import Testing
         #expect(client.closeCode == .normalClosure)
     }
 }
+
+@Suite struct OutputQueueTests {
+    /// The event loop's pattern: drain what the connection queued (a pong), then encode its
+    /// own messages behind it in the same outbound queue.
+    @Test func drainedOutputKeepsItsPlaceBeforeEncodedMessages() throws {
+        let server = WebSocketConnection.server()
+        var events: [WebSocketEvent] = []
+        server.receive(Wire.frame(0x9, [1]), into: &events)
+        var queue: [UInt8] = [0xAA]
+        server.drainOutput(into: &queue)
+        try server.encodeText("routed", into: &queue)
+        #expect(
+            queue == [0xAA] + Wire.serverFrame(0xA, [1])
+                + Wire.serverFrame(0x1, Array("routed".utf8)))
+        #expect(!server.hasPendingOutput)
+        #expect(server.takeOutput().isEmpty)
+    }
+
+    @Test func encodeVariantsProduceTheSameFrame() throws {
+        let server = WebSocketConnection.server()
+        var fromString: [UInt8] = []
+        var fromBytes: [UInt8] = []
+        var fromPointer: [UInt8] = []
+        try server.encodeText("same", into: &fromString)
+        try server.encodeText(Array("same".utf8), into: &fromBytes)
+        try Array("same".utf8).withUnsafeBytes { bytes in
+            try server.encodeText(bytes, into: &fromPointer)
+        }
+        #expect(fromString == Wire.serverFrame(0x1, Array("same".utf8)))
+        #expect(fromBytes == fromString && fromPointer == fromString)
+        var binary: [UInt8] = []
+        try server.encodeBinary([1, 2], into: &binary)
+        #expect(binary == Wire.serverFrame(0x2, [1, 2]))
+    }
+}
