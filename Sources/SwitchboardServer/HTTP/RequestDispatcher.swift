@@ -74,9 +74,6 @@ final class RequestDispatcher: Sendable {
         if let continuation = context.continuation {
             return continuation.resume(&exchange, context: context)
         }
-        if context.bodyOverflowed {
-            return HTTPResponse.text(413, "body too large").queue(on: connection)
-        }
         return self.route(&exchange, context: context)
     }
 
@@ -152,8 +149,10 @@ final class RequestDispatcher: Sendable {
             .queue(on: exchange.connection)
     }
 
+    /// Keeps body bytes for routes that read them (up to their limit, then only notes the
+    /// overflow so the route can answer 413); other routes' bodies are dropped as they arrive.
     private func accumulateBody(_ upload: UnsafeRawBufferPointer, into context: RequestContext) {
-        guard !context.bodyOverflowed else { return }
+        guard context.bodyLimit > 0, !context.bodyOverflowed else { return }
         if context.body.count + upload.count > context.bodyLimit {
             context.bodyOverflowed = true
             context.body = []

@@ -256,7 +256,14 @@ final class WebSocketLoop: Sendable {
                     try? client.protocolState.encodeBinary(payload, into: &output)
                 }
                 self.markDirty(client)
-            case .ping, .pong:
+            case .ping(let payload):
+                // Answered here, in event order, so a pong between two fragments of a message
+                // precedes that message's echo (RFC 6455 §5.5.2 asks for a prompt answer).
+                client.out.append(mid: nil, countsTowardBound: false) { output in
+                    try? client.protocolState.encodePong(payload, into: &output)
+                }
+                self.markDirty(client)
+            case .pong:
                 break
             case .closeReceived(let code, _):
                 client.closeCode = code.map { Int($0.rawValue) } ?? 1005
@@ -522,7 +529,7 @@ final class WebSocketClient {
         self.peer = adoption.peer
         let configuration = WebSocketConfiguration(
             maxMessageBytes: adoption.kind == .echo ? settings.echoMaxMessageBytes : settings.maxMessageBytes,
-            acceptsBinaryMessages: adoption.kind == .echo)
+            acceptsBinaryMessages: adoption.kind == .echo, answersPingsAutomatically: false)
         self.protocolState = WebSocketConnection(
             role: .server, configuration: configuration, deflate: adoption.deflate)
         self.lastReceived = now
