@@ -28,9 +28,9 @@ public struct RouterOutput: Equatable, Sendable {
     /// Connections that went over their bound while a replay held their messages: close them
     /// as slow consumers.
     public var overflowed: [ConnectionID] = []
-    /// The requesting connection has older messages to replay: call `Router.nextReplay` as
+    /// Connections with older messages still to replay: call `Router.nextReplay` for each as
     /// its queue drains.
-    public var replayPending = false
+    public var replayPending: [ConnectionID] = []
 
     public init() {}
 
