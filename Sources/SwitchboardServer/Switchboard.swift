@@ -87,7 +87,7 @@ public final class SwitchboardServer: Sendable {
                 expirySeconds: Double(configuration.pollExpirySeconds),
                 maxTimeoutSeconds: configuration.pollTimeoutMaxSeconds,
                 queueLimitBytes: configuration.queueBytes),
-            hub: hub, logger: logger)
+            hub: hub, metrics: metrics, logger: logger)
         let webSockets = WebSocketService(
             settings: WebSocketSettings(
                 maxMessageBytes: configuration.maxBodyBytes,

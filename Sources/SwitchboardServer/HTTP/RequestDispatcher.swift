@@ -132,7 +132,8 @@ final class RequestDispatcher: Sendable {
             response.addHeader("Access-Control-Max-Age", "600")
             return response.queue(on: exchange.connection)
         }
-        guard var response = self.longPoll.handle(exchange, context: context) else {
+        guard var response = self.longPoll.handle(exchange, context: context).map(self.longPoll.counted)
+        else {
             (context.continuation as? PollContinuation)?.extraHeaders = corsHeaders
             return .YES
         }

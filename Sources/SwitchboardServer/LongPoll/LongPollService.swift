@@ -13,11 +13,21 @@ final class LongPollService: Sendable {
     /// GETs suspended and not yet completed: libmicrohttpd must not be stopped while any is.
     let parkedRequests = Atomic<Int>(0)
     private let logger: Logger
+    let metrics: ServerMetrics
 
-    init(settings: LongPollSettings, hub: ChatHub, logger: Logger) {
+    init(settings: LongPollSettings, hub: ChatHub, metrics: ServerMetrics, logger: Logger) {
         self.settings = settings
         self.hub = hub
+        self.metrics = metrics
         self.logger = logger.named("poll")
+    }
+
+    /// Counts a response's body toward the transport's outgoing bytes.
+    func counted(_ response: HTTPResponse) -> HTTPResponse {
+        if case .bytes(let body) = response.body {
+            self.metrics.longPollBytesOut.add(body.count, ordering: .relaxed)
+        }
+        return response
     }
 
     /// Sessions open now.
@@ -143,6 +153,7 @@ final class LongPollService: Sendable {
         if context.bodyOverflowed {
             return Self.error(413, "body too large")
         }
+        self.metrics.longPollBytesIn.add(context.body.count, ordering: .relaxed)
         var existing: LongPollSession?
         if let sid = self.sessionID(of: exchange) {
             guard let session = self.session(named: sid) else {
@@ -226,6 +237,7 @@ final class LongPollService: Sendable {
         timedOut.forEach { $0.wake(.timeout) }
         for (session, reason) in finished {
             if reason == .overflowed {
+                self.metrics.slowConsumerLongPoll.add(1, ordering: .relaxed)
                 self.logger.warning(
                     "session closed: slow consumer",
                     ["poll.sid": String(session.sid.prefix(8)), "http.peer": session.clientAddress])
@@ -256,8 +268,10 @@ final class LongPollService: Sendable {
         return Self.json(status, frame.jsonBytes)
     }
 
+    /// A JSON answer. The trailing newline is JSON whitespace, there so that a reply printed
+    /// by curl ends its line instead of running into the shell prompt.
     static func json(_ status: Int, _ body: [UInt8]) -> HTTPResponse {
-        HTTPResponse.json(status, body, headers: [("Cache-Control", "no-store")])
+        HTTPResponse.json(status, body + [UInt8(ascii: "\n")], headers: [("Cache-Control", "no-store")])
     }
 
     static func eventsResponse(_ events: [(seq: UInt64, frame: EncodedFrame)], last: UInt64) -> HTTPResponse {
@@ -294,7 +308,7 @@ final class PollContinuation: RequestContinuation {
     }
 
     func resume(_ request: inout Exchange, context: RequestContext) -> MHD_Result {
-        var response = self.service.answerWoken(self.waiter, session: self.session)
+        var response = self.service.counted(self.service.answerWoken(self.waiter, session: self.session))
         response.headers += self.extraHeaders
         return response.queue(on: request.connection)
     }
