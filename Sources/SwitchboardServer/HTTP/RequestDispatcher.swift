@@ -18,13 +18,16 @@ final class RequestDispatcher: Sendable {
     private let logger: Logger
     private let libraryLogger: Logger
     private let metrics: ServerMetrics
+    /// Per-address limits and the request deadline.
+    let connectionGuard: ConnectionGuard
 
     init(
         staticFiles: StaticFileRoute, longPoll: LongPollService, webSockets: WebSocketService,
         echoEnabled: Bool, metricsRoute: MetricsRoute,
-        originPolicy: OriginPolicy, isTLS: Bool, maxBodyBytes: Int, logger: Logger,
-        metrics: ServerMetrics
+        originPolicy: OriginPolicy, isTLS: Bool, maxBodyBytes: Int,
+        connectionGuard: ConnectionGuard, logger: Logger, metrics: ServerMetrics
     ) {
+        self.connectionGuard = connectionGuard
         self.staticFiles = staticFiles
         self.longPoll = longPoll
         self.webSockets = webSockets
@@ -74,6 +77,7 @@ final class RequestDispatcher: Sendable {
         if let continuation = context.continuation {
             return continuation.resume(&exchange, context: context)
         }
+        self.connectionGuard.requestReceived(UInt(bitPattern: connection))
         return self.route(&exchange, context: context)
     }
 
