@@ -53,7 +53,7 @@ struct MetricsRoute: Sendable {
             (#"direction="out",transport="poll""#, metrics.longPollBytesOut.load(ordering: .relaxed)),
         ])
         text.gauge("switchboard_queue_bytes", "Bytes waiting in outbound queues.", [
-            (#"transport="ws""#, metrics.webSocketQueuedBytes.load(ordering: .relaxed)),
+            (#"transport="ws""#, self.hub.webSocketQueuedBytes()),
             (#"transport="poll""#, queue.bytes),
         ])
         text.gauge("switchboard_queue_events", "Long-poll events waiting for a GET or an ack.", [

@@ -47,11 +47,16 @@ final class RequestDispatcher: Sendable {
         upload: UnsafeRawBufferPointer, uploadSize: UnsafeMutablePointer<Int>
     ) -> MHD_Result {
         let target: RequestTarget
-        do {
-            target = try RequestTarget(parsing: context.rawTarget)
-        } catch {
-            uploadSize.pointee = 0
-            return HTTPResponse.text(400, error.description).queue(on: connection)
+        if let parsed = context.target {
+            target = parsed
+        } else {
+            do {
+                target = try RequestTarget(parsing: context.rawTarget)
+                context.target = target
+            } catch {
+                uploadSize.pointee = 0
+                return HTTPResponse.text(400, error.description).queue(on: connection)
+            }
         }
         var exchange = Exchange(
             connection: connection, method: method, version: version, target: target)

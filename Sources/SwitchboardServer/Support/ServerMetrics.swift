@@ -31,8 +31,6 @@ public final class ServerMetrics: Sendable {
     public let sessionRefusals = Atomic<Int>(0)
     /// Connections shut down because a request did not arrive within the deadline.
     public let slowRequestsClosed = Atomic<Int>(0)
-    /// Bytes waiting in WebSocket outbound queues.
-    public let webSocketQueuedBytes = Atomic<Int>(0)
 
     public init() {}
 }

@@ -296,6 +296,15 @@ final class WebSocketLoop: Sendable {
                 guard let client = self.clients[outbound.endpoint.token], !client.isTornDown else {
                     continue
                 }
+                guard client.protocolState.state == .open else {
+                    // Closing: the frame can no longer be sent, so it counts as undelivered.
+                    if let mid = outbound.mid { client.discardedMids.append(mid) }
+                    if outbound.countsTowardBound {
+                        outbound.endpoint.queuedBytes.subtract(
+                            WebSocketEndpoint.chargedSize(of: outbound.frame), ordering: .relaxed)
+                    }
+                    continue
+                }
                 client.out.append(mid: outbound.mid, countsTowardBound: outbound.countsTowardBound) { output in
                     outbound.frame.bytes.withUnsafeBytes { bytes in
                         try? client.protocolState.encodeText(bytes, into: &output)
