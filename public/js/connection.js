@@ -14,11 +14,22 @@ const REPLY_TIMEOUT_MS = 15000;
 const STABLE_MS = 30000;
 
 /**
- * In automatic mode, this many WebSocket failures in a row while plain HTTP to the same
- * server works mean WebSockets are blocked on the way, so the page switches to long-poll.
- * Two rather than one, so a single unlucky reset does not give up a better transport.
+ * In automatic mode, this many WebSocket attempts in a row that never got bound, while
+ * plain HTTP to the same server works, mean WebSockets are blocked on the way (a proxy or
+ * firewall refusing upgrades), so the page switches to long-poll. Two rather than one, so
+ * a single unlucky reset does not give up the better transport.
  */
-const FALLBACK_AFTER_FAILURES = 2;
+const FALLBACK_AFTER_FAILED_OPENS = 2;
+
+/**
+ * In automatic mode, this many bound WebSockets in a row that each died within STABLE_MS,
+ * while plain HTTP works, mean something on the way keeps killing them (an idle-timeout
+ * proxy, a flaky middlebox), so the page switches to long-poll.
+ */
+const FALLBACK_AFTER_SHORT_SESSIONS = 3;
+
+/** The close code of a server that is going away (RFC 6455 §7.4.1): not WebSocket's fault. */
+const GOING_AWAY = 1001;
 
 /** How long the "does the server answer plain HTTP" probe may take. */
 const PROBE_TIMEOUT_MS = 4000;
@@ -82,7 +93,8 @@ export class Connection {
     this.openedAt = 0;
     this.pending = new Map();
     this.backoff = new Backoff();
-    this.webSocketFailures = 0;
+    this.failedOpens = 0;
+    this.shortSessions = 0;
     this.attempt = 0;
     this.retryTimer = null;
     this.requestCount = 0;
@@ -203,7 +215,7 @@ export class Connection {
       reply = await transport.open(bind);
     } catch (error) {
       if (attempt === this.attempt) {
-        await this.failed(transport, toTransportError(error), 0);
+        await this.failed(transport, toTransportError(error), null);
       }
       return;
     }
@@ -214,6 +226,7 @@ export class Connection {
     this.transport = transport;
     this.openedAt = Date.now();
     this.lastError = null;
+    this.failedOpens = 0;
     this.setState('open');
     this.onOpen({ gap: reply.gap === true, resumed: reply.resumed === true });
   }
@@ -251,11 +264,15 @@ export class Connection {
     const lived = Date.now() - this.openedAt;
     if (lived >= STABLE_MS) {
       this.backoff.reset();
-      this.webSocketFailures = 0;
+      this.shortSessions = 0;
     }
     this.failed(transport, error, lived);
   }
 
+  /**
+   * Decides what follows a failed attempt or a drop. `livedMs` is how long the transport
+   * had been bound, or null when it never got bound.
+   */
   async failed(transport, error, livedMs) {
     this.lastError = error;
     if (!error.isRetryable) {
@@ -264,30 +281,52 @@ export class Connection {
       this.onFatal(error);
       return;
     }
-    const attempt = this.attempt;
-    if (transport.name === 'ws' && this.mode === 'auto' && livedMs < STABLE_MS) {
-      this.setState('offline');
-      // A failure only counts against WebSocket when the server is otherwise reachable;
-      // a server that is down (restarting) must not push the page onto long-poll.
-      if (await serverAnswersHTTP()) {
-        this.webSocketFailures += 1;
-      } else {
-        this.webSocketFailures = 0;
-      }
-      if (attempt !== this.attempt || this.stopped) {
+    if (await this.webSocketLooksBlocked(transport, error, livedMs)) {
+      if (this.stopped) {
         return;
       }
-      if (this.webSocketFailures >= FALLBACK_AFTER_FAILURES) {
-        // Limitation: once fallen back, the page stays on long-poll until it is reloaded;
-        // it does not probe whether WebSocket started working again.
-        this.transportName = 'poll';
-        this.fellBack = true;
-        this.backoff.reset();
-        this.connect();
-        return;
-      }
+      // Limitation: once fallen back, the page stays on long-poll until it is reloaded;
+      // it does not probe whether WebSocket started working again.
+      this.transportName = 'poll';
+      this.fellBack = true;
+      this.backoff.reset();
+      this.connect();
+      return;
     }
     this.scheduleRetry();
+  }
+
+  /**
+   * Counts a WebSocket failure in automatic mode and tells whether it is time to fall
+   * back. A failure counts only while the server answers plain HTTP: a server that is
+   * down or restarting must not push the page onto long-poll.
+   */
+  async webSocketLooksBlocked(transport, error, livedMs) {
+    if (transport.name !== 'ws' || this.mode !== 'auto' || error.code === GOING_AWAY) {
+      return false;
+    }
+    const bound = livedMs !== null;
+    if (bound && livedMs >= STABLE_MS) {
+      return false;
+    }
+    const attempt = this.attempt;
+    this.setState('offline');
+    const reachable = await serverAnswersHTTP();
+    if (attempt !== this.attempt) {
+      return false;
+    }
+    if (!reachable) {
+      this.failedOpens = 0;
+      this.shortSessions = 0;
+      return false;
+    }
+    if (bound) {
+      this.shortSessions += 1;
+    } else {
+      this.failedOpens += 1;
+    }
+    return this.failedOpens >= FALLBACK_AFTER_FAILED_OPENS ||
+      this.shortSessions >= FALLBACK_AFTER_SHORT_SESSIONS;
   }
 
   scheduleRetry() {

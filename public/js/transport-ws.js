@@ -6,6 +6,10 @@ const OPEN_TIMEOUT_MS = 8000;
 /**
  * V1 over one WebSocket (`/v1/ws`): one JSON envelope per text frame.
  *
+ * Limitation: browsers answer the server's pings but do not show them to the page, and V1
+ * has no client-side ping; a silently dead socket is noticed when the server closes it,
+ * when TCP gives up, or when a request gets no reply within the connection's timeout.
+ *
  * A transport object lives for one connection attempt. `open` resolves with the bind
  * reply; from then on every frame the server sends goes to `onFrame` and the end of the
  * socket is reported once to `onDrop`.
@@ -63,7 +67,8 @@ export class WebSocketTransport {
           fail(new TransportError('unreachable', closeReason(event, 'WebSocket closed')));
         } else if (!this.closedByUs) {
           this.socket = null;
-          this.onDrop(new TransportError('unreachable', closeReason(event, 'connection lost')));
+          this.onDrop(new TransportError('unreachable', closeReason(event, 'connection lost'),
+            event.code));
         }
       };
       socket.onmessage = (event) => {
