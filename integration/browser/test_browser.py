@@ -42,6 +42,25 @@ BLOCK_WEBSOCKET = """
 })();
 """
 
+# Emulates a middlebox that lets WebSockets open and then kills each one shortly after.
+KILL_WEBSOCKETS_AFTER_OPEN = """
+(() => {
+  window.__webSocketSessions = 0;
+  const NativeWebSocket = window.WebSocket;
+  window.WebSocket = class extends NativeWebSocket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', () => {
+        if (this.__doomed) return;
+        this.__doomed = true;
+        window.__webSocketSessions += 1;
+        setTimeout(() => this.close(4001, 'killed'), 200);
+      });
+    }
+  };
+})();
+"""
+
 # Emulates a connection cut right after a chat message left the browser: the server gets
 # the send, its confirmation never reaches the page. Only the first send is cut.
 LOSE_FIRST_SEND_REPLY = """
@@ -316,6 +335,16 @@ class FallbackTests(BrowserTestCase):
         dave.wait_for(lambda: dave.received() == ["answer over long-poll"], "the answer")
         alice.screenshot("fallback-long-poll-desktop")
 
+    def test_websockets_that_keep_dying_give_way_to_long_poll(self):
+        alice_id, dave_id = self.user("alice"), self.user("dave")
+        alice = self.tab(alice_id, dave_id, init_script=KILL_WEBSOCKETS_AFTER_OPEN)
+        alice.wait_status("open", "poll", timeout=30)
+        self.assertEqual(alice.driver.execute_script("return window.__webSocketSessions"), 3)
+        dave = PollUser(self.server, dave_id)
+        dave.bind()
+        dave.send(alice_id, "after the fallback")
+        alice.wait_messages([("after the fallback", "in")])
+
     def test_websocket_is_chosen_first_when_it_works(self):
         alice = self.tab(self.user("alice"), self.user("dave"))
         alice.wait_status("open", "ws")
@@ -333,6 +362,36 @@ class FallbackTests(BrowserTestCase):
             tab.wait_status("open", transport)
             dave.poll(timeout=1)
             self.assertEqual(dave.received(sender), ["exactly once over " + transport])
+
+
+class QueueingOffTests(BrowserTestCase):
+    """A server that refuses messages for offline users (404) instead of queueing them."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server("--offline-queue=false").start()
+
+    def test_a_refused_send_shows_the_error_and_retry_delivers_it_once(self):
+        alice_id, dave_id = self.user("alice"), self.user("dave")
+        alice = self.tab(alice_id, dave_id, "poll")
+        alice.wait_status("open", "poll")
+        alice.send("are you there?")
+        alice.wait_until(lambda: alice.delivery_states() == ["failed"], "a refused send")
+        retry = alice.driver.find_element(By.CSS_SELECTOR, ".message.out .retry")
+        self.assertTrue(retry.is_displayed())
+        self.assertIn("Not sent", alice.driver.find_element(
+            By.CSS_SELECTOR, ".message.out .delivery").text)
+        alice.screenshot("send-failed-desktop")
+
+        dave = PollUser(self.server, dave_id)
+        dave.bind()
+        retry.click()
+        alice.wait_until(lambda: alice.delivery_states() == ["delivered"], "the retried send")
+        self.assertFalse(retry.is_displayed())
+        dave.wait_for(lambda: dave.received() == ["are you there?"], "the retried message")
+        dave.poll(timeout=1)
+        self.assertEqual(dave.received(), ["are you there?"])
+        self.assertEqual(alice.messages(), [("are you there?", "out")])
 
 
 class RestartTests(BrowserTestCase):
@@ -360,10 +419,11 @@ class RestartTests(BrowserTestCase):
     def test_tabs_reconnect_after_a_restart_and_get_what_was_sent_meanwhile(self):
         dave_id = self.user("dave")
         tabs = {}
-        for transport in ("ws", "poll"):
-            uid = self.user("alice-" + transport)
-            tabs[uid] = (self.tab(uid, dave_id, transport, server=self.own_server), transport)
-            tabs[uid][0].wait_status("open", transport)
+        # The automatic tab must come back on WebSocket: a restart is no reason to fall back.
+        for forced, expected in (("ws", "ws"), ("poll", "poll"), (None, "ws")):
+            uid = self.user("alice-%s" % forced)
+            tabs[uid] = (self.tab(uid, dave_id, forced, server=self.own_server), expected)
+            tabs[uid][0].wait_status("open", expected)
 
         self.restart_server([tab for tab, _ in tabs.values()])
         dave = PollUser(self.own_server, dave_id)

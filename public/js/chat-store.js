@@ -1,8 +1,9 @@
 /**
- * Limitation: history lives in this tab's memory only (the V1 server keeps no sent-message
- * history to fetch), and each chat keeps its latest MAX_MESSAGES_PER_CHAT messages; a
- * reload starts with empty chats, and messages typed offline and not yet sent are lost
- * when the tab closes.
+ * Limitation: history lives in this tab's memory only (V1 has no history to fetch), and
+ * each chat keeps its latest MAX_MESSAGES_PER_CHAT messages. A reload starts with empty
+ * chats; messages typed offline and not yet sent are lost when the tab closes; messages
+ * this user sends from another tab or device do not appear here (V1 does not copy a send
+ * to the sender's other connections).
  */
 const MAX_MESSAGES_PER_CHAT = 1000;
 

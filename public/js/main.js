@@ -7,7 +7,10 @@ import { Outbox } from './outbox.js';
 /** localStorage key of the remembered uid. */
 const UID_KEY = 'switchboard.uid';
 
-/** sessionStorage key of the token: kept for reloads of this tab, never written to disk. */
+/**
+ * sessionStorage key of the token: kept for reloads of this tab, never written to disk.
+ * Limitation: with auth on, each new tab asks for the token again.
+ */
 const TOKEN_KEY = 'switchboard.token';
 
 /** Within this many pixels of the end, the list counts as "at the bottom" and follows. */
@@ -237,6 +240,9 @@ function handleFrame(frame) {
     renderContacts();
     updateTitle();
   } else if (frame.type === 'join') {
+    // Limitation: presence is only what V1 tells: join replies and join/exit notices. A
+    // contact who comes online without opening a chat with us is not seen until they do,
+    // and a contact who merely switched to another chat (exit) shows as offline.
     store.contact(frame.uid);
     setPresence(frame.uid, 'online');
   } else if (frame.type === 'exit' && store.contacts.has(frame.uid)) {
@@ -331,13 +337,24 @@ function renderContacts() {
     const dot = document.createElement('span');
     dot.className = 'presence-dot';
     dot.setAttribute('aria-hidden', 'true');
+    const text = document.createElement('span');
+    text.className = 'contact-text';
     const name = document.createElement('span');
     name.className = 'contact-name';
     name.textContent = contact.uid;
     const presence = document.createElement('span');
     presence.className = 'visually-hidden';
     presence.textContent = contact.presence === 'unknown' ? '' : `, ${contact.presence}`;
-    button.append(dot, name, presence);
+    text.append(name, presence);
+    const last = contact.messages[contact.messages.length - 1];
+    if (last) {
+      const preview = document.createElement('span');
+      preview.className = 'contact-preview';
+      preview.setAttribute('aria-hidden', 'true');
+      preview.textContent = (last.direction === 'out' ? 'You: ' : '') + last.text.slice(0, 120);
+      text.append(preview);
+    }
+    button.append(dot, text);
     if (contact.unread > 0) {
       const unread = document.createElement('span');
       unread.className = 'unread';
