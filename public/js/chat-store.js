@@ -69,6 +69,7 @@ export class ChatStore {
       key,
       direction: 'in',
       peer: contact.uid,
+      from: contact.uid,
       text: String(frame.msg ?? ''),
       time: Number.isFinite(frame.ts) ? frame.ts : Date.now(),
       mid: frame.mid,
@@ -83,7 +84,9 @@ export class ChatStore {
   /** Records a message the person typed to `peer`; the outbox fills in its status. */
   addOwn(peer, id, text) {
     const contact = this.contact(peer);
-    const message = { key: `out:${id}`, direction: 'out', peer, id, text, time: Date.now() };
+    const message = {
+      key: `out:${id}`, direction: 'out', peer, from: this.me, id, text, time: Date.now(),
+    };
     this.append(contact, message);
     return message;
   }

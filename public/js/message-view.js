@@ -27,6 +27,8 @@ export function renderMessage(message, onRetry) {
   bubble.className = 'bubble';
   bubble.dataset.testid = 'message';
   bubble.dataset.direction = message.direction;
+  bubble.dataset.own = String(message.direction === 'out');
+  bubble.dataset.sender = message.from;
   bubble.textContent = message.text;
 
   const meta = document.createElement('div');

@@ -17,6 +17,10 @@ const REQUEST_TIMEOUT_MS = 15000;
  * is lost or repeated), and binds anew only when the server no longer knows it (404).
  * While open it keeps exactly one GET outstanding, acknowledging the highest `seq` it
  * has handled, and sends envelopes one POST at a time (batched) so they keep their order.
+ *
+ * Limitation: each long-poll tab holds one HTTP connection open all the time, and a
+ * browser allows about six per server over HTTP/1.1; beyond five or so long-poll tabs of
+ * one browser on one server, their requests queue behind each other and messages lag.
  */
 export class LongPollTransport {
   /**
