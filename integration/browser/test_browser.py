@@ -147,6 +147,11 @@ class ChatTests(BrowserTestCase):
                 shown[tab].append((text, "out" if tab is sender else "in"))
                 tab.wait_messages(shown[tab])
 
+        senders = [alice_id, alice_id, bob_id, alice_id, bob_id]
+        for tab in (alice, bob):
+            self.assertEqual(tab.driver.execute_script(
+                "return [...document.querySelectorAll('[data-testid=message]')]"
+                ".map(e => e.dataset.sender);"), senders)
         for tab, count in ((alice, 3), (bob, 2)):
             tab.wait_until(lambda: tab.delivery_states() == ["delivered"] * count,
                            "own messages delivered")
