@@ -101,11 +101,17 @@ export class ChatStore {
     }
   }
 
-  /** Forgets what we knew about everyone's presence (our own connection was down). */
+  /**
+   * Forgets what we knew about everyone's presence (our own connection is down).
+   * Returns whether anything was known.
+   */
   forgetPresence() {
+    let forgot = false;
     for (const contact of this.contacts.values()) {
+      forgot ||= contact.presence !== 'unknown';
       contact.presence = 'unknown';
     }
+    return forgot;
   }
 
   contactIdsKey() {

@@ -162,6 +162,11 @@ function showConnection(snapshot) {
   }
   setStatus(snapshot.state, snapshot.transport, text, snapshot.error || '');
   showRetryCountdown();
+  if (snapshot.state !== 'open' && session.store.forgetPresence()) {
+    // Without a connection nobody's presence is known; showing the last one would lie.
+    renderContacts();
+    showPresence();
+  }
   ui.compose.placeholder = snapshot.state === 'open'
     ? 'Write a message'
     : 'Write a message (sent when back online)';
@@ -193,14 +198,8 @@ function showRetryCountdown() {
   }
 }
 
-function handleOpen({ gap, resumed }) {
+function handleOpen({ gap }) {
   const { store, outbox } = session;
-  if (!resumed) {
-    // Our old connection's departure told everyone we left; what we knew is stale.
-    store.forgetPresence();
-    renderContacts();
-    showPresence();
-  }
   if (store.openPeer) {
     sendJoin(store.openPeer);
   }
