@@ -1,7 +1,8 @@
 import { ChatStore } from './chat-store.js';
 import { Connection } from './connection.js';
+import { renderContactList } from './contacts-view.js';
+import { ConversationView } from './conversation-view.js';
 import { MAX_MESSAGE_BYTES, uidProblem, utf8Length } from './limits.js';
-import { renderMessage, updateDelivery } from './message-view.js';
 import { Outbox } from './outbox.js';
 
 /** localStorage key of the remembered uid. */
@@ -13,15 +14,12 @@ const UID_KEY = 'switchboard.uid';
  */
 const TOKEN_KEY = 'switchboard.token';
 
-/** Within this many pixels of the end, the list counts as "at the bottom" and follows. */
-const NEAR_BOTTOM_PX = 48;
-
 const ui = Object.fromEntries([
   'status', 'retry-now', 'account', 'me', 'sign-out', 'banner', 'banner-text', 'banner-close',
   'sign-in', 'sign-in-form', 'uid', 'token', 'token-details', 'sign-in-error', 'chat',
   'new-chat-form', 'new-chat', 'new-chat-error', 'contacts', 'no-contacts', 'back',
-  'conversation', 'peer-name', 'peer-presence', 'empty-conversation', 'messages', 'jump', 'compose-form',
-  'compose', 'compose-label', 'send', 'compose-error', 'announcer',
+  'conversation', 'peer-name', 'peer-presence', 'empty-conversation', 'messages', 'jump',
+  'compose-form', 'compose', 'compose-label', 'send', 'compose-error', 'announcer',
 ].map((id) => [camelCase(id), document.getElementById(id)]));
 ui.statusText = ui.status.querySelector('.status-text');
 
@@ -37,8 +35,12 @@ const mode = ['ws', 'poll'].includes(params.get('transport')) ? params.get('tran
 /** The signed-in user's state, or null while signed out. */
 let session = null;
 
-/** Whether the message list was at its end after the last scroll (then it follows). */
-let following = true;
+/** The open chat's message list; one for the page, reused across sign-ins. */
+const conversationView = new ConversationView({
+  list: ui.messages,
+  jump: ui.jump,
+  onRetry: (message) => session?.outbox.retry(message),
+});
 
 function main() {
   wireControls();
@@ -69,11 +71,10 @@ function startSession(uid, token, peer) {
   });
   current.outbox = new Outbox({
     connection: current.connection,
-    onUpdate: live(showDelivery),
+    onUpdate: live((message) => current.view.update(message)),
     idPrefix: current.connection.idPrefix,
   });
-  current.items = new Map();
-  current.unseenBelow = 0;
+  current.view = conversationView;
   current.countdown = setInterval(live(showRetryCountdown), 1000);
   session = current;
 
@@ -98,7 +99,7 @@ function endSession() {
   session = null;
   clearInterval(ended.countdown);
   ended.connection.stop();
-  ui.messages.replaceChildren();
+  ended.view.clear();
   ui.contacts.replaceChildren();
   ui.chat.hidden = true;
   ui.chat.classList.remove('showing-conversation');
@@ -232,7 +233,7 @@ function handleFrame(frame) {
       return;
     }
     if (message.peer === store.openPeer) {
-      appendToView(message, false);
+      session.view.append(message, false);
     } else {
       announce(`New message from ${message.peer}`);
     }
@@ -321,58 +322,9 @@ function setPresence(uid, presence) {
 
 function renderContacts() {
   const { store } = session;
-  const focusedPeer = document.activeElement?.dataset?.peer;
-  const items = store.sortedContacts().map((contact) => {
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = 'contact';
-    button.dataset.peer = contact.uid;
-    button.dataset.presence = contact.presence;
-    if (contact.uid === store.openPeer) {
-      button.setAttribute('aria-current', 'true');
-    }
-    button.addEventListener('click', () => openChat(contact.uid, { focus: true }));
-
-    const dot = document.createElement('span');
-    dot.className = 'presence-dot';
-    dot.setAttribute('aria-hidden', 'true');
-    const text = document.createElement('span');
-    text.className = 'contact-text';
-    const name = document.createElement('span');
-    name.className = 'contact-name';
-    name.textContent = contact.uid;
-    const presence = document.createElement('span');
-    presence.className = 'visually-hidden';
-    presence.textContent = contact.presence === 'unknown' ? '' : `, ${contact.presence}`;
-    text.append(name, presence);
-    const last = contact.messages[contact.messages.length - 1];
-    if (last) {
-      const preview = document.createElement('span');
-      preview.className = 'contact-preview';
-      preview.setAttribute('aria-hidden', 'true');
-      preview.textContent = (last.direction === 'out' ? 'You: ' : '') + last.text.slice(0, 120);
-      text.append(preview);
-    }
-    button.append(dot, text);
-    if (contact.unread > 0) {
-      const unread = document.createElement('span');
-      unread.className = 'unread';
-      unread.textContent = String(contact.unread);
-      const label = document.createElement('span');
-      label.className = 'visually-hidden';
-      label.textContent = ' unread';
-      unread.append(label);
-      button.append(unread);
-    }
-    const item = document.createElement('li');
-    item.append(button);
-    return item;
-  });
-  ui.contacts.replaceChildren(...items);
-  ui.noContacts.hidden = items.length > 0;
-  if (focusedPeer !== undefined) {
-    ui.contacts.querySelector(`[data-peer="${CSS.escape(focusedPeer)}"]`)?.focus();
-  }
+  const shown = renderContactList(ui.contacts, store.sortedContacts(), store.openPeer,
+    (uid) => openChat(uid, { focus: true }));
+  ui.noContacts.hidden = shown > 0;
 }
 
 function showPresence() {
@@ -385,76 +337,21 @@ function showPresence() {
 // MARK: Conversation
 
 function renderConversation() {
-  const { store, items } = session;
+  const { store, view } = session;
   const peer = store.openPeer;
-  items.clear();
-  session.unseenBelow = 0;
-  ui.jump.hidden = true;
-  // Re-filling the log is not news; keep screen readers from reading the whole history.
-  ui.messages.setAttribute('aria-live', 'off');
-  ui.messages.replaceChildren();
   ui.conversation.dataset.empty = String(!peer);
   ui.emptyConversation.hidden = Boolean(peer);
   ui.compose.disabled = !peer;
   ui.send.disabled = !peer;
   ui.peerName.textContent = peer || '';
   showPresence();
-  if (peer) {
-    ui.messages.setAttribute('aria-label', `Messages with ${peer}`);
-    ui.composeLabel.textContent = `Message to ${peer}`;
-    const fragment = document.createDocumentFragment();
-    for (const message of store.contact(peer).messages) {
-      const item = renderMessage(message, retrySend);
-      items.set(message.key, item);
-      fragment.append(item);
-    }
-    ui.messages.append(fragment);
-    scrollToBottom();
-  }
-  requestAnimationFrame(() => ui.messages.setAttribute('aria-live', 'polite'));
-}
-
-function appendToView(message, own) {
-  const follow = own || isNearBottom();
-  const item = renderMessage(message, retrySend);
-  session.items.set(message.key, item);
-  ui.messages.append(item);
-  if (follow) {
-    scrollToBottom();
+  if (!peer) {
+    view.clear();
     return;
   }
-  // The person is reading older messages: leave the view where it is and say so.
-  session.unseenBelow += 1;
-  ui.jump.textContent = session.unseenBelow === 1
-    ? '1 new message ↓'
-    : `${session.unseenBelow} new messages ↓`;
-  ui.jump.hidden = false;
-}
-
-function showDelivery(message) {
-  const item = session.items.get(message.key);
-  if (item) {
-    const follow = isNearBottom();
-    updateDelivery(item, message);
-    if (follow) {
-      scrollToBottom();
-    }
-  }
-}
-
-function retrySend(message) {
-  session.outbox.retry(message);
-}
-
-function isNearBottom() {
-  const list = ui.messages;
-  return list.scrollHeight - list.scrollTop - list.clientHeight <= NEAR_BOTTOM_PX;
-}
-
-function scrollToBottom() {
-  ui.messages.scrollTop = ui.messages.scrollHeight;
-  session.unseenBelow = 0;
-  ui.jump.hidden = true;
+  ui.messages.setAttribute('aria-label', `Messages with ${peer}`);
+  ui.composeLabel.textContent = `Message to ${peer}`;
+  view.show(store.contact(peer).messages);
 }
 
 function sendComposed() {
@@ -473,7 +370,7 @@ function sendComposed() {
   const { store, outbox } = session;
   const message = store.addOwn(store.openPeer, outbox.newId(), text);
   outbox.enqueue(message);
-  appendToView(message, true);
+  session.view.append(message, true);
   renderContacts();
   ui.compose.value = '';
   ui.composeError.textContent = '';
@@ -514,20 +411,6 @@ function wireControls() {
   ui.newChatForm.addEventListener('submit', submitNewChat);
   ui.back.addEventListener('click', () => session && closeChat());
   ui.retryNow.addEventListener('click', () => session?.connection.retryNow());
-  ui.jump.addEventListener('click', () => session && scrollToBottom());
-  ui.messages.addEventListener('scroll', () => {
-    following = isNearBottom();
-    if (session && following && !ui.jump.hidden) {
-      scrollToBottom();
-    }
-  });
-  // A narrower window or a phone keyboard shrinks the list; someone reading the newest
-  // messages should keep seeing them.
-  new ResizeObserver(() => {
-    if (session && following) {
-      ui.messages.scrollTop = ui.messages.scrollHeight;
-    }
-  }).observe(ui.messages);
   ui.composeForm.addEventListener('submit', (event) => {
     event.preventDefault();
     sendComposed();

@@ -84,7 +84,9 @@ export class Outbox {
     this.unconfirmed = this.unconfirmed.filter((item) => item !== message);
     if (reply.error) {
       message.status = 'failed';
-      message.error = typeof reply.msg === 'string' && reply.msg ? reply.msg : `error ${reply.code}`;
+      message.error = typeof reply.msg === 'string' && reply.msg
+        ? reply.msg
+        : `error ${reply.code}`;
     } else {
       message.status = reply.msg === 'queued' ? 'queued' : 'delivered';
       message.mid = reply.mid;
