@@ -190,8 +190,8 @@ final class ChatHub: Sendable {
         for id in output.overflowed {
             state.endpoints[id]?.closeAsSlowConsumer()
         }
-        if output.replayPending, let requester {
-            state.endpoints[requester]?.replayBecameAvailable()
+        for id in output.replayPending {
+            state.endpoints[id]?.replayBecameAvailable()
         }
     }
 }

@@ -18,13 +18,16 @@ final class RequestDispatcher: Sendable {
     private let logger: Logger
     private let libraryLogger: Logger
     private let metrics: ServerMetrics
+    /// Per-address limits and the request deadline.
+    let connectionGuard: ConnectionGuard
 
     init(
         staticFiles: StaticFileRoute, longPoll: LongPollService, webSockets: WebSocketService,
         echoEnabled: Bool, metricsRoute: MetricsRoute,
-        originPolicy: OriginPolicy, isTLS: Bool, maxBodyBytes: Int, logger: Logger,
-        metrics: ServerMetrics
+        originPolicy: OriginPolicy, isTLS: Bool, maxBodyBytes: Int,
+        connectionGuard: ConnectionGuard, logger: Logger, metrics: ServerMetrics
     ) {
+        self.connectionGuard = connectionGuard
         self.staticFiles = staticFiles
         self.longPoll = longPoll
         self.webSockets = webSockets
@@ -74,9 +77,7 @@ final class RequestDispatcher: Sendable {
         if let continuation = context.continuation {
             return continuation.resume(&exchange, context: context)
         }
-        if context.bodyOverflowed {
-            return HTTPResponse.text(413, "body too large").queue(on: connection)
-        }
+        self.connectionGuard.requestReceived(UInt(bitPattern: connection))
         return self.route(&exchange, context: context)
     }
 
@@ -135,7 +136,8 @@ final class RequestDispatcher: Sendable {
             response.addHeader("Access-Control-Max-Age", "600")
             return response.queue(on: exchange.connection)
         }
-        guard var response = self.longPoll.handle(exchange, context: context) else {
+        guard var response = self.longPoll.handle(exchange, context: context).map(self.longPoll.counted)
+        else {
             (context.continuation as? PollContinuation)?.extraHeaders = corsHeaders
             return .YES
         }
@@ -152,8 +154,10 @@ final class RequestDispatcher: Sendable {
             .queue(on: exchange.connection)
     }
 
+    /// Keeps body bytes for routes that read them (up to their limit, then only notes the
+    /// overflow so the route can answer 413); other routes' bodies are dropped as they arrive.
     private func accumulateBody(_ upload: UnsafeRawBufferPointer, into context: RequestContext) {
-        guard !context.bodyOverflowed else { return }
+        guard context.bodyLimit > 0, !context.bodyOverflowed else { return }
         if context.body.count + upload.count > context.bodyLimit {
             context.bodyOverflowed = true
             context.body = []

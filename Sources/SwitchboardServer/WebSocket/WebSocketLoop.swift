@@ -231,6 +231,10 @@ final class WebSocketLoop: Sendable {
                 }
                 self.markDirty(client)
             }
+            if client.protocolState.shouldCloseTransport {
+                // The close handshake is over (or failed): flushing leads to the teardown.
+                self.markDirty(client)
+            }
         }
 
         private mutating func dispatch(_ event: WebSocketEvent, of client: WebSocketClient) {
@@ -256,7 +260,14 @@ final class WebSocketLoop: Sendable {
                     try? client.protocolState.encodeBinary(payload, into: &output)
                 }
                 self.markDirty(client)
-            case .ping, .pong:
+            case .ping(let payload):
+                // Answered here, in event order, so a pong between two fragments of a message
+                // precedes that message's echo (RFC 6455 §5.5.2 asks for a prompt answer).
+                client.out.append(mid: nil, countsTowardBound: false) { output in
+                    try? client.protocolState.encodePong(payload, into: &output)
+                }
+                self.markDirty(client)
+            case .pong:
                 break
             case .closeReceived(let code, _):
                 client.closeCode = code.map { Int($0.rawValue) } ?? 1005
@@ -417,6 +428,11 @@ final class WebSocketLoop: Sendable {
             switch reason {
             case .slowConsumer:
                 (code, text) = (.policyViolation, "slow consumer")
+                // What it has not started reading goes back to its offline queue now, so the
+                // Close frame is next on the wire.
+                let countedBefore = client.out.countedBytes
+                client.discardedMids += client.out.discardUnstartedFrames()
+                client.endpoint?.queuedBytes.subtract(countedBefore - client.out.countedBytes, ordering: .relaxed)
                 self.loop.metrics.slowConsumerWebSocket.add(1, ordering: .relaxed)
                 self.loop.logger.warning(
                     "websocket closed: slow consumer",
@@ -433,7 +449,10 @@ final class WebSocketLoop: Sendable {
                 client.out.append(mid: nil, countsTowardBound: false) { output in
                     client.protocolState.drainOutput(into: &output)
                 }
-                client.closeDeadline = MonotonicClock.now() + self.loop.settings.closeHandshakeSeconds
+                let settings = self.loop.settings
+                let wait = reason == .slowConsumer
+                    ? settings.slowConsumerCloseSeconds : settings.closeHandshakeSeconds
+                client.closeDeadline = MonotonicClock.now() + wait
                 self.markDirty(client)
             } else {
                 self.teardown(client)
@@ -457,7 +476,8 @@ final class WebSocketLoop: Sendable {
             self.clients[client.token] = nil
             if let endpoint = client.endpoint {
                 endpoint.markClosing()
-                self.loop.hub.close(endpoint.connectionID, undelivered: client.out.unwrittenMids)
+                self.loop.hub.close(
+                    endpoint.connectionID, undelivered: client.discardedMids + client.out.unwrittenMids)
                 endpoint.queuedBytes.subtract(client.out.countedBytes, ordering: .relaxed)
             }
             _ = sb_upgrade_close(client.upgrade.raw)
@@ -506,6 +526,8 @@ final class WebSocketClient {
     let protocolState: WebSocketConnection
     var endpoint: WebSocketEndpoint?
     var out = OutboundBuffer()
+    /// Mids dropped from `out` unsent (before a slow consumer's Close), reported at teardown.
+    var discardedMids: [UInt64] = []
     var lastReceived: Double
     var lastPingSent: Double
     var closeDeadline: Double?
@@ -522,7 +544,7 @@ final class WebSocketClient {
         self.peer = adoption.peer
         let configuration = WebSocketConfiguration(
             maxMessageBytes: adoption.kind == .echo ? settings.echoMaxMessageBytes : settings.maxMessageBytes,
-            acceptsBinaryMessages: adoption.kind == .echo)
+            acceptsBinaryMessages: adoption.kind == .echo, answersPingsAutomatically: false)
         self.protocolState = WebSocketConnection(
             role: .server, configuration: configuration, deflate: adoption.deflate)
         self.lastReceived = now

@@ -14,6 +14,9 @@ struct WebSocketSettings: Sendable {
     var idleTimeoutSeconds: Double = 60
     /// How long to wait for the client's Close after sending ours before dropping the socket.
     var closeHandshakeSeconds: Double = 2
+    /// The same wait for a slow consumer: its Close frame sits behind data it has not read
+    /// yet, so it gets longer to reach it (and learn why it was closed) before the socket goes.
+    var slowConsumerCloseSeconds: Double = 10
     /// permessage-deflate answers; nil never compresses.
     var deflate: PerMessageDeflateOptions? = PerMessageDeflateOptions()
 }
