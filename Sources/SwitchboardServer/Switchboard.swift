@@ -192,11 +192,14 @@ public final class SwitchboardServer: Sendable {
         self.logger.info("shutting down", ["grace.seconds": "\(self.configuration.shutdownGraceSeconds)"])
         // The order matters: libmicrohttpd 0.9.75 aborts the process if it is stopped while a
         // request is suspended, so every parked GET is answered first.
+        self.dispatcher.beginShutdown()
         let listener = self.daemon.quiesce()
         let grace = Double(self.configuration.shutdownGraceSeconds)
+        self.webSockets.beginStop()
         self.housekeeper.stop()
         self.longPoll.shutdown(graceSeconds: grace)
-        self.webSockets.stop()
+        self.webSockets.finishStop()
+        self.hub.commitIfNeeded()
 
         let deadline = MonotonicClock.now() + grace
         while self.daemon.currentConnections > 0 && MonotonicClock.now() < deadline {

@@ -20,6 +20,7 @@ final class RequestDispatcher: Sendable {
     private let metrics: ServerMetrics
     /// Per-address limits and the request deadline.
     let connectionGuard: ConnectionGuard
+    private let isShuttingDown = Atomic<Bool>(false)
 
     init(
         staticFiles: StaticFileRoute, longPoll: LongPollService, webSockets: WebSocketService,
@@ -91,7 +92,18 @@ final class RequestDispatcher: Sendable {
         exchange.target.path == "/v1/poll" && exchange.method == "POST" ? self.maxBodyBytes : 0
     }
 
+    /// From now on chat requests on connections still open get 503: no new sessions or
+    /// sockets while the server is going away.
+    func beginShutdown() {
+        self.isShuttingDown.store(true, ordering: .releasing)
+    }
+
     private func route(_ exchange: inout Exchange, context: RequestContext) -> MHD_Result {
+        if self.isShuttingDown.load(ordering: .acquiring),
+            ["/v1/poll", "/v1/ws", "/v1/echo"].contains(exchange.target.path)
+        {
+            return LongPollService.error(503, "server shutting down").queue(on: exchange.connection)
+        }
         switch exchange.target.path {
         case "/healthz":
             return self.answerHealth(exchange)

@@ -66,10 +66,14 @@ final class WebSocketLoop: Sendable {
         self.thread.withLock { $0 = thread }
     }
 
-    /// Asks the loop to close every socket (1001) and exit; returns when it has.
-    func stop() {
+    /// Asks the loop to close every socket (1001) and exit, without waiting.
+    func requestStop() {
         self.mailbox.withLock { $0.stopRequested = true }
         self.epoll.wake()
+    }
+
+    /// Waits until the loop has exited (after `requestStop`), then releases its descriptors.
+    func join() {
         self.thread.withLock { $0 }?.join()
         self.epoll.close()
     }

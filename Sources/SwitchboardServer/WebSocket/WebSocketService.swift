@@ -39,10 +39,16 @@ final class WebSocketService: Sendable {
         self.loops.forEach { $0.start() }
     }
 
-    /// Closes every socket with 1001 and stops the loops. Must run before libmicrohttpd is
-    /// stopped: after that, closing an upgraded socket would touch freed memory.
-    func stop() {
-        self.loops.forEach { $0.stop() }
+    /// Starts closing every socket with 1001; the loops exit once their clients answered or
+    /// the close handshake timed out.
+    func beginStop() {
+        self.loops.forEach { $0.requestStop() }
+    }
+
+    /// Waits for the loops to exit. Must return before libmicrohttpd is stopped: after that,
+    /// closing an upgraded socket would touch freed memory.
+    func finishStop() {
+        self.loops.forEach { $0.join() }
     }
 
     /// Sockets held now, across loops.
