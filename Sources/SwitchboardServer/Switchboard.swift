@@ -105,7 +105,7 @@ public final class SwitchboardServer: Sendable {
                 queueLimitBytes: configuration.queueBytes,
                 pingSeconds: Double(configuration.pingSeconds),
                 idleTimeoutSeconds: Double(configuration.idleTimeoutSeconds),
-                deflate: configuration.webSocketDeflate ? PerMessageDeflateOptions() : nil),
+                deflate: configuration.webSocketDeflate ? WebSocketSettings.compactDeflate : nil),
             loopCount: configuration.webSocketThreads, hub: hub, connectionGuard: connectionGuard,
             metrics: metrics, logger: logger)
         let dispatcher = RequestDispatcher(

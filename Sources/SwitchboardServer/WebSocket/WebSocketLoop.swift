@@ -557,7 +557,8 @@ final class WebSocketClient {
         self.peer = adoption.peer
         let configuration = WebSocketConfiguration(
             maxMessageBytes: adoption.kind == .echo ? settings.echoMaxMessageBytes : settings.maxMessageBytes,
-            acceptsBinaryMessages: adoption.kind == .echo, answersPingsAutomatically: false)
+            acceptsBinaryMessages: adoption.kind == .echo, answersPingsAutomatically: false,
+            compressionMemoryLevel: WebSocketSettings.compressionMemoryLevel)
         self.protocolState = WebSocketConnection(
             role: .server, configuration: configuration, deflate: adoption.deflate)
         self.lastReceived = now
