@@ -69,6 +69,9 @@ struct JSONReader {
     init(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = JSONReader.defaultMaxDepth) {
         self.bytes = bytes
         self.count = bytes.count
+        // Limitation: containers are read recursively, so a caller asking for more than
+        // `depthCeiling` levels silently gets `depthCeiling`; deeper documents are refused
+        // with `.nestingTooDeep` rather than risk the stack.
         self.maxDepth = min(max(maxDepth, 0), JSONReader.depthCeiling)
     }
 
@@ -180,7 +183,15 @@ struct JSONReader {
     /// The decoded text of a string this reader has validated.
     func decodeString(_ span: JSONStringSpan) -> String {
         guard span.hasEscapes else {
-            return String(decoding: self.bytes[span.start..<span.end], as: UTF8.self)
+            // Up to 15 bytes this builds a small (inline) string directly, skipping the
+            // separate validation pass `String(decoding:as:)` makes.
+            return String(unsafeUninitializedCapacity: span.rawCount) { output in
+                guard let destination = output.baseAddress, let source = self.bytes.baseAddress
+                else { return 0 }
+                UnsafeMutableRawPointer(destination).copyMemory(
+                    from: source + span.start, byteCount: span.rawCount)
+                return span.rawCount
+            }
         }
         return String(unsafeUninitializedCapacity: span.rawCount) { output in
             self.unescape(span, into: output)

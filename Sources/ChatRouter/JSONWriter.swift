@@ -105,7 +105,7 @@ struct JSONBufferWriter: JSONSink {
     }
 
     mutating func writeRaw(_ literal: StaticString) {
-        self.copy(literal.utf8Start, count: literal.utf8CodeUnitCount)
+        literal.withUTF8Buffer { self.writeRaw($0) }
     }
 
     mutating func writeRaw(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -129,10 +129,8 @@ struct JSONBufferWriter: JSONSink {
 
     mutating func writeInteger(_ value: UInt64) {
         // Digits come out least significant first: assemble them at the end of a scratch
-        // word triple (20 digits at most), then copy.
-        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &scratch) { scratchBytes in
-            let digits = scratchBytes.bindMemory(to: UInt8.self)
+        // buffer (20 digits at most, on the stack), then copy.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
             guard let end = digits.baseAddress.map({ $0 + digits.count }) else { return }
             let start = JSONDecimal.write(value, endingAt: end)
             self.copy(start, count: end - start)
@@ -317,32 +315,35 @@ protocol JSONEncodable {
 /// Bounds from above, cheaply, the bytes an encoder would write: a string takes at most 6
 /// bytes per UTF-8 byte (`\u00XX`) plus quotes, an integer at most 20 digits and a sign.
 struct JSONLengthBound: JSONSink {
-    /// The bound so far.
+    /// The bound so far; saturates at `Int.max` rather than wrap into a small number.
     private(set) var count = 0
 
     mutating func writeRaw(_ literal: StaticString) {
-        self.count += literal.utf8CodeUnitCount
+        self.add(literal.utf8CodeUnitCount)
     }
 
     mutating func writeRaw(_ bytes: UnsafeBufferPointer<UInt8>) {
-        self.count += bytes.count
+        self.add(bytes.count)
     }
 
     mutating func writeByte(_ byte: UInt8) {
-        self.count += 1
+        self.add(1)
     }
 
     mutating func writeString(_ text: String) {
         // `utf8.count` is O(1) for native strings, so no byte is looked at.
-        self.count += 6 &* text.utf8.count &+ 2
+        let (worstCase, overflow) = text.utf8.count.multipliedReportingOverflow(by: 6)
+        self.add(overflow ? .max : worstCase)
+        self.add(2)
     }
 
     mutating func writeInteger(_ value: UInt64) {
-        self.count += 20
+        self.add(20)
     }
 
-    mutating func writeInteger(_ value: Int64) {
-        self.count += 21
+    private mutating func add(_ byteCount: Int) {
+        let (sum, overflow) = self.count.addingReportingOverflow(byteCount)
+        self.count = overflow ? .max : sum
     }
 }
 
