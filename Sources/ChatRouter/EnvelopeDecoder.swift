@@ -89,15 +89,58 @@ struct EnvelopeDecoder {
         try self.reader.enterObject()
         var isFirst = true
 
-        while let key = try self.reader.nextObjectKey(isFirst: &isFirst) {
+        while try self.reader.nextMember(isFirst: &isFirst) {
+            let field: EnvelopeField?
+            if let word = self.reader.wordAfterCurrentByte(),
+                let (compactField, length) = Self.compactKnownKey(word)
+            {
+                // The opening quote, the name and its `":`, all checked by the match.
+                self.reader.skipMatchedBytes(1 + length)
+                field = compactField
+            } else {
+                field = self.knownField(named: try self.reader.readKeyAndColon())
+            }
+
             // Envelope values are nearly always strings: read those without the dispatch.
             let value: JSONValueSummary =
                 self.reader.peekAfterWhitespace() == ASCII.quote
                 ? .string(try self.reader.readString()) : try self.reader.readValue()
-            if let field = self.knownField(named: key) {
+            if let field {
                 fields[field] = FieldValue(value)
             }
         }
+    }
+
+    /// Recognises a known key written compactly, `name":` right after the opening quote, from
+    /// the eight bytes after that quote; returns the field and the bytes matched. Anything
+    /// else (spaces before the colon, escapes, unknown keys) takes the general path.
+    @inline(__always)
+    private static func compactKnownKey(_ word: UInt64) -> (EnvelopeField, Int)? {
+        @inline(__always)
+        func matches(_ packedName: UInt64, nameLength: Int) -> Bool {
+            let length = nameLength + 2
+            let pattern = packedName | (0x3A22 &<< UInt64(8 * nameLength))
+            let mask: UInt64 = length == 8 ? .max : (1 &<< UInt64(8 * length)) &- 1
+            return word & mask == pattern
+        }
+
+        switch word & 0xFF {
+        case 0x74:  // t
+            if matches(PackedKey.type, nameLength: 4) { return (.type, 6) }
+            if matches(PackedKey.touid, nameLength: 5) { return (.touid, 7) }
+            if matches(PackedKey.token, nameLength: 5) { return (.token, 7) }
+        case 0x75:  // u
+            if matches(PackedKey.uid, nameLength: 3) { return (.uid, 5) }
+        case 0x6D:  // m
+            if matches(PackedKey.msg, nameLength: 3) { return (.msg, 5) }
+        case 0x69:  // i
+            if matches(PackedKey.id, nameLength: 2) { return (.id, 4) }
+        case 0x73:  // s
+            if matches(PackedKey.since, nameLength: 5) { return (.since, 7) }
+        default:
+            break
+        }
+        return nil
     }
 
     private func knownField(named key: JSONStringSpan) -> EnvelopeField? {

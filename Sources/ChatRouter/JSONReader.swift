@@ -154,19 +154,46 @@ struct JSONReader {
     /// nil once the closing `}` has been consumed. Start each object with `isFirst` true.
     @inline(__always)
     mutating func nextObjectKey(isFirst: inout Bool) throws(JSONSyntaxError) -> JSONStringSpan? {
-        let separator = try self.nextSeparator(isFirst: &isFirst, closing: ASCII.closeBrace)
-        guard separator else { return nil }
+        guard try self.nextMember(isFirst: &isFirst) else { return nil }
+        return try self.readKeyAndColon()
+    }
 
+    /// Moves to the next member of the object being read, stopping at its key's opening
+    /// quote; false once the closing `}` has been consumed. Follow with `readKeyAndColon()`
+    /// or, having matched the key's bytes yourself, `skipMatchedBytes(_:)`.
+    @inline(__always)
+    mutating func nextMember(isFirst: inout Bool) throws(JSONSyntaxError) -> Bool {
+        guard try self.nextSeparator(isFirst: &isFirst, closing: ASCII.closeBrace) else {
+            return false
+        }
         self.skipWhitespace()
         guard self.index < self.count else { throw .unexpectedEndOfInput }
         guard self.bytes[self.index] == ASCII.quote else { throw .unexpectedCharacter }
-        let key = try self.readString()
+        return true
+    }
 
+    /// Reads the key at the reader's opening quote and the `:` after it.
+    @inline(__always)
+    mutating func readKeyAndColon() throws(JSONSyntaxError) -> JSONStringSpan {
+        let key = try self.readString()
         self.skipWhitespace()
         guard self.index < self.count else { throw .unexpectedEndOfInput }
         guard self.bytes[self.index] == ASCII.colon else { throw .unexpectedCharacter }
         self.index += 1
         return key
+    }
+
+    /// The eight bytes after the current one, first in the low lane; nil when fewer remain.
+    /// Lets a caller recognise a short key and its `":` with one load.
+    @inline(__always)
+    func wordAfterCurrentByte() -> UInt64? {
+        self.count - self.index > 8 ? ByteScan.word(self.bytes, at: self.index + 1) : nil
+    }
+
+    /// Skips bytes the caller has already checked to be valid JSON (such as a matched key).
+    @inline(__always)
+    mutating func skipMatchedBytes(_ byteCount: Int) {
+        self.index = min(self.index + byteCount, self.count)
     }
 
     /// Moves to the next element of the array being read.
