@@ -48,7 +48,8 @@ enum JSONValueSummary: Equatable {
 /// is clamped to `JSONReader.depthCeiling`.
 struct JSONReader {
     /// The highest nesting depth any reader accepts, whatever it was asked for: deep enough for
-    /// any real document, shallow enough that the recursion uses well under 100 KiB of stack.
+    /// any real document, shallow enough that the recursion stays far inside a thread's stack
+    /// (a few hundred bytes per level).
     static let depthCeiling = 512
 
     /// The nesting depth used when the caller does not choose one. Envelopes are flat; 64
@@ -292,7 +293,7 @@ struct JSONReader {
         return value
     }
 
-    // MARK: Private
+    // MARK: Scanning
 
     @inline(__always)
     private mutating func skipWhitespace() {
