@@ -158,7 +158,7 @@ enum FlagTable {
         },
         Flag(
             name: "connection-memory-bytes", kind: .value(placeholder: "BYTES"),
-            defaultText: "8192",
+            defaultText: "6144",
             help: "memory per HTTP connection; bounds request headers (larger gets 431)"
         ) { options, value throws(FlagError) in
             options.server.connectionMemoryBytes = try FlagValue.integer(
