@@ -1,4 +1,5 @@
 import CSQLite
+import Glibc
 
 /// A failed SQLite call: its extended result code and SQLite's own message.
 struct SQLiteFailure: Error, CustomStringConvertible {
@@ -29,7 +30,11 @@ final class SQLiteDatabase {
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let status = sqlite3_open_v2(path, &opened, flags, nil)
         guard status == SQLITE_OK, let opened else {
-            let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            var message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            // SQLite's text ("unable to open database file") hides the cause; errno names it.
+            if let opened, sqlite3_system_errno(opened) != 0 {
+                message += " (\(String(cString: strerror(sqlite3_system_errno(opened)))))"
+            }
             // sqlite3_open_v2 hands back a handle even on failure; it must still be closed.
             sqlite3_close_v2(opened)
             throw SQLiteFailure(code: status, message: message)
