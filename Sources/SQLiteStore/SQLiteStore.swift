@@ -126,11 +126,21 @@ public final class SQLiteStore: MessageStore {
             }
             // Take the exclusive lock now rather than at the first message, so a second
             // server on the same file fails at start-up.
+            // Limitation: the lock also keeps other readers out, so the sqlite3 shell cannot
+            // inspect a store while its server runs; stop the server (or copy the file and
+            // its -wal) first.
             try database.execute("BEGIN EXCLUSIVE; COMMIT")
             try database.execute("PRAGMA synchronous = \(synchronous.pragmaValue)")
             // After a checkpoint the log is truncated to this size instead of keeping its
             // largest size forever.
             try database.execute("PRAGMA journal_size_limit = 67108864")
+            // Limitation: SQLite checkpoints the log inside the commit that grows it past
+            // 1000 pages (about 4 MB), so roughly every few thousand messages one commit
+            // takes a few milliseconds longer (it copies pages and, in NORMAL, fsyncs); the
+            // caller holds its lock meanwhile.
+            // Limitation: opening reads only the header, schema and counters; damage in
+            // other pages is not looked for (a full check would take seconds on a large
+            // file) and surfaces later as a failed write (500 to the sender) or read.
         } catch let failure as SQLiteFailure {
             throw .opening(path, failure)
         } catch let error as SQLiteStoreError {
@@ -392,6 +402,9 @@ public final class SQLiteStore: MessageStore {
 
     /// Commits the open batch. Also reports (once) a failure that rolled a batch back since
     /// the last commit, so the caller learns that writes it relied on were lost.
+    ///
+    /// Limitation: the server logs a failed commit but still sends the replies it was about
+    /// to send, so on a failing disk a sender may see `queued` for a message that is gone.
     public func commit() throws(AppendRefusal) {
         _ = self.attempt { () throws(SQLiteFailure) -> Void in try self.commitTransaction() }
         if self.hasUnreportedFailure {
