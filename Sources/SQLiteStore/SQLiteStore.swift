@@ -41,14 +41,20 @@ public final class SQLiteStore: MessageStore {
     public let path: String
     /// The configuration the store was opened with.
     public let configuration: SQLiteStoreConfiguration
+    /// The highest mid handed out; after a restart, the reserved high-water mark, so the
+    /// next mid is above everything an earlier run may have handed out.
     public private(set) var lastAssignedMid: UInt64
     /// The highest mid whose reservation is durable; no message above it is ever stored.
     private(set) var reservedThroughMid: UInt64
     /// The last SQLite failure, for diagnostics and tests.
     private(set) var lastFailure: SQLiteFailure?
 
+    /// The one connection, used only by the thread that currently owns the store.
     let database: SQLiteDatabase
+    /// Everything the store runs, prepared at open.
     let statements: StoreStatements
+    /// Per-recipient counts read so far; cleared whenever a batch is rolled back, since
+    /// they may then describe writes that no longer exist.
     var inboxes: [String: InboxState] = [:]
     private var isTransactionOpen = false
     private var hasUnreportedFailure = false
@@ -59,7 +65,9 @@ public final class SQLiteStore: MessageStore {
     static let inboxCacheLimit = 65_536
     private static let midCeiling = UInt64(Int64.max / 2)
 
+    /// The per-user cap, at least 1 (as `MemoryStore` clamps it).
     var maxMessagesPerUser: Int { max(1, self.configuration.maxMessagesPerUser) }
+    /// The retention window in milliseconds, the unit of every timestamp here.
     var retentionMilliseconds: Int64 { Int64(max(0, self.configuration.retentionSeconds)) * 1000 }
 
     /// Opens the store at `path`, creating the file (not its folder) when missing, and

@@ -1,13 +1,18 @@
 /// Every statement the store runs after opening, prepared once at open. Parameters are
 /// numbered (`?1`) and documented where the store binds them.
 struct StoreStatements {
+    /// Opens a batch (deferred: the file lock is held anyway in exclusive mode).
     let begin: SQLiteStatement
+    /// Ends a batch durably, to the degree `PRAGMA synchronous` sets.
     let commit: SQLiteStatement
+    /// Discards a batch after a failure.
     let rollback: SQLiteStatement
 
     /// ?1 the new high-water mark.
     let reserveMids: SQLiteStatement
+    /// The high-water mark, read at open.
     let readReservedMids: SQLiteStatement
+    /// The highest mid in the inbox table, read at open as a second floor for new mids.
     let highestStoredMid: SQLiteStatement
 
     /// ?1 mid, ?2 recipient, ?3 sender, ?4 body, ?5 sent_at, ?6 accepted_at, ?7 pending.
@@ -41,6 +46,7 @@ struct StoreStatements {
     /// ?1 sender, ?2 request id.
     let deleteReceipt: SQLiteStatement
 
+    /// Prepares every statement on `database`; fails if the schema lacks what they name.
     init(_ database: SQLiteDatabase) throws(SQLiteFailure) {
         self.begin = try database.prepare("BEGIN")
         self.commit = try database.prepare("COMMIT")
