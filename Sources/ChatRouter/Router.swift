@@ -81,7 +81,7 @@ public final class Router {
 
         self.users[uid, default: UserState()].connections.removeAll { $0 == id }
         let held = connection.replay?.held.compactMap(\.mid) ?? []
-        self.requeue(undelivered + held, of: uid)
+        self.requeue(undelivered + held, of: uid, into: &output)
 
         if let user = self.users[uid], user.connections.isEmpty {
             self.users[uid] = nil
@@ -93,13 +93,26 @@ public final class Router {
         return output
     }
 
-    private func requeue(_ mids: [UInt64], of uid: String) {
+    /// Puts back in the offline queue the messages no other live connection of `uid` got
+    /// live, and replays them at once to those live connections that bound after them (and so
+    /// never had them), unless such a connection is replaying already; it then gets them at
+    /// its next bind.
+    private func requeue(_ mids: [UInt64], of uid: String, into output: inout RouterOutput) {
         guard !mids.isEmpty else { return }
-        let others = self.connections(of: uid).compactMap { self.connections[$0] }
-        let lost = mids.filter { mid in !others.contains { $0.boundAtMid < mid } }
+        let others = self.connections(of: uid)
+        let lost = mids.filter { mid in
+            !others.contains { (self.connections[$0]?.boundAtMid ?? .max) < mid }
+        }
         guard !lost.isEmpty else { return }
         self.store.requeue(recipient: uid, mids: lost.sorted())
         self.statistics.requeued += lost.count
+        for other in others where self.connections[other]?.replay == nil {
+            self.connections[other]?.replay = ReplayState(
+                upperBound: self.store.lastAssignedMid, since: nil)
+            let replay = self.nextReplay(for: other)
+            output.deliveries += replay.deliveries
+            output.replayPending += replay.replayPending
+        }
     }
 
     // MARK: Envelopes
@@ -122,6 +135,7 @@ public final class Router {
         }
         guard self.takeRateToken(&connection, now: now) else {
             self.connections[id] = connection
+            self.statistics.rateLimited += 1
             return self.error(429, "rate limit exceeded", for: envelope)
         }
         self.connections[id] = connection
@@ -330,7 +344,7 @@ public final class Router {
             connection.replay = nil
         } else {
             connection.replay = replay
-            output.replayPending = true
+            output.replayPending = [id]
         }
         self.connections[id] = connection
         return output

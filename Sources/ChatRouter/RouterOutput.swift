@@ -28,9 +28,9 @@ public struct RouterOutput: Equatable, Sendable {
     /// Connections that went over their bound while a replay held their messages: close them
     /// as slow consumers.
     public var overflowed: [ConnectionID] = []
-    /// The requesting connection has older messages to replay: call `Router.nextReplay` as
+    /// Connections with older messages still to replay: call `Router.nextReplay` for each as
     /// its queue drains.
-    public var replayPending = false
+    public var replayPending: [ConnectionID] = []
 
     public init() {}
 
@@ -53,6 +53,8 @@ public struct RouterStatistics: Equatable, Sendable {
     public var replayed = 0
     /// Messages put back into an offline queue after their connection died.
     public var requeued = 0
+    /// Envelopes refused by the per-connection rate limit.
+    public var rateLimited = 0
     /// Sends answered from a remembered receipt instead of being delivered again.
     public var deduplicated = 0
     /// Connections currently known, and how many are bound.

@@ -117,6 +117,30 @@ enum FlagTable {
             }
             options.server.allowedOrigins.append(value)
         },
+        Flag(
+            name: "tls-cert", kind: .value(placeholder: "FILE"), defaultText: "none",
+            help: "PEM certificate chain: serve HTTPS and WSS (with --tls-key)"
+        ) { options, value throws(FlagError) in
+            options.server.tlsCertificatePath = try FlagValue.nonEmpty(value, flag: "tls-cert")
+        },
+        Flag(
+            name: "tls-key", kind: .value(placeholder: "FILE"), defaultText: "none",
+            help: "PEM private key for --tls-cert"
+        ) { options, value throws(FlagError) in
+            options.server.tlsKeyPath = try FlagValue.nonEmpty(value, flag: "tls-key")
+        },
+        integer(
+            "max-connections-per-ip", "N", 64, 0...1_000_000, \.maxConnectionsPerAddress,
+            help: "connections one client address may hold (0: no limit; loopback exempt)"),
+        integer(
+            "max-poll-sessions-per-ip", "N", 32, 0...1_000_000, \.maxPollSessionsPerAddress,
+            help: "long-poll sessions one client address may hold (0: no limit; loopback exempt)"),
+        toggle(
+            "limit-loopback", false, \.limitLoopback,
+            help: "apply the per-address limits to loopback clients too"),
+        integer(
+            "request-timeout-seconds", "SECONDS", 30, 0...3600, \.requestTimeoutSeconds,
+            help: "a client must send a whole request within this (slowloris defence; 0: off)"),
     ]
 
     private static let networkFlags: [Flag] = [

@@ -75,6 +75,20 @@ public struct ServerConfiguration: Sendable {
 
     /// Origins besides the server's own that browsers may connect from.
     public var allowedOrigins: [String] = []
+    /// Connections one client address may hold at once (0: no limit). 64 leaves room for a
+    /// household or office behind one NAT address with several tabs each.
+    public var maxConnectionsPerAddress = 64
+    /// Long-poll sessions one client address may hold (0: no limit).
+    public var maxPollSessionsPerAddress = 32
+    /// Whether the per-address limits apply to loopback clients too. Off by default: behind a
+    /// reverse proxy every client comes from loopback, and so do local benchmarks.
+    public var limitLoopback = false
+    /// PEM certificate chain and private key files; both set turns on HTTPS and WSS for every
+    /// route (libmicrohttpd does TLS through GnuTLS on its worker threads).
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+    /// Seconds a client has to send a whole request (slowloris defence); 0 turns it off.
+    public var requestTimeoutSeconds = 30
 
     /// Creates the default configuration.
     public init() {}

@@ -207,7 +207,7 @@ extension ConnectionMachine {
     private mutating func receiveControlFrame(_ opcode: Opcode, _ events: inout [WebSocketEvent]) {
         switch opcode {
         case .ping:
-            if self.state == .open {
+            if self.state == .open && self.configuration.answersPingsAutomatically {
                 // RFC 6455 §5.5.3: the pong carries the ping's payload.
                 let key = self.nextMaskingKey()
                 FrameEncoder.appendFrame(
@@ -300,7 +300,8 @@ extension ConnectionMachine {
         guard let deflate = self.deflate else { return nil }
         let peerResets =
             self.role == .server ? deflate.clientNoContextTakeover : deflate.serverNoContextTakeover
-        self.decompressor = DeflateDecompressor(resetsAfterEachMessage: peerResets)
+        let peerWindow = self.role == .server ? deflate.clientMaxWindowBits : deflate.serverMaxWindowBits
+        self.decompressor = DeflateDecompressor(windowBits: peerWindow, resetsAfterEachMessage: peerResets)
         return self.decompressor
     }
 
@@ -351,6 +352,16 @@ extension ConnectionMachine {
         let key = self.nextMaskingKey()
         FrameEncoder.appendFrame(
             opcode: opcode, payload: payload, maskingKey: key, to: &self.pendingOutput)
+    }
+
+    /// Appends a control frame to a caller's buffer instead of our own output.
+    mutating func encodeControl(
+        _ opcode: Opcode, _ payload: [UInt8], into output: inout [UInt8]
+    ) throws(WebSocketSendError) {
+        guard self.state == .open else { throw .closing }
+        guard payload.count <= 125 else { throw .controlPayloadTooLong }
+        let key = self.nextMaskingKey()
+        FrameEncoder.appendFrame(opcode: opcode, payload: payload, maskingKey: key, to: &output)
     }
 
     /// Queues our Close frame and waits for the peer's.

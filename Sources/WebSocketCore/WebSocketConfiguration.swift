@@ -11,6 +11,12 @@ public struct WebSocketConfiguration: Hashable, Sendable {
     /// chat) sets false, and a binary frame then fails the connection with 1003 as soon as its
     /// header arrives, before any payload is buffered.
     public var acceptsBinaryMessages: Bool
+    /// Whether a ping is answered by queuing the pong in the connection's own output (the
+    /// default). An owner that interleaves its own frames with that output (an echo server)
+    /// sets false and answers each ``WebSocketEvent/ping(_:)`` with
+    /// ``WebSocketConnection/encodePong(_:into:)`` in event order, so a pong that arrived
+    /// between two fragments of a message leaves before that message's reply.
+    public var answersPingsAutomatically: Bool
     /// zlib compression level for outgoing messages under permessage-deflate, 0...9. Default 1:
     /// chat messages are short, and on a hot path the fastest level keeps most of the gain.
     public var compressionLevel: Int
@@ -25,10 +31,12 @@ public struct WebSocketConfiguration: Hashable, Sendable {
     /// Creates a configuration; see each property for its default and why.
     public init(
         maxMessageBytes: Int = 1 << 20, acceptsBinaryMessages: Bool = true,
+        answersPingsAutomatically: Bool = true,
         compressionLevel: Int = 1, compressionMemoryLevel: Int = 8
     ) {
         self.maxMessageBytes = Self.clampedMessageLimit(maxMessageBytes)
         self.acceptsBinaryMessages = acceptsBinaryMessages
+        self.answersPingsAutomatically = answersPingsAutomatically
         self.compressionLevel = compressionLevel
         self.compressionMemoryLevel = compressionMemoryLevel
     }

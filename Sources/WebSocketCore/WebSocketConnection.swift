@@ -136,6 +136,16 @@ extension WebSocketConnection {
         try self.machine.sendControl(.pong, payload)
     }
 
+    /// Appends the pong answering a ping to `output`, the caller's own queue; for owners that
+    /// turned off ``WebSocketConfiguration/answersPingsAutomatically`` to keep event order.
+    /// - Throws: ``WebSocketSendError/closing`` once a Close frame was sent (RFC 6455 §5.5.1:
+    ///   nothing follows it), ``WebSocketSendError/controlPayloadTooLong`` beyond 125 bytes.
+    public func encodePong(_ payload: [UInt8], into output: inout [UInt8])
+        throws(WebSocketSendError)
+    {
+        try self.machine.encodeControl(.pong, payload, into: &output)
+    }
+
     /// Starts the close handshake: queues a Close frame and waits for the peer's
     /// (``State/closing``).
     ///

@@ -57,8 +57,8 @@ final class RouterHarness {
                 self.received[target, default: []].append(delivery.frame)
             }
         }
-        if output.replayPending, let requester {
-            self.apply(self.router.nextReplay(for: requester), requester: requester)
+        for id in output.replayPending {
+            self.apply(self.router.nextReplay(for: id), requester: id)
         }
     }
 

@@ -164,6 +164,15 @@ final class ChatHub: Sendable {
         }
     }
 
+    /// Bytes waiting for WebSocket clients, counted toward their bounds (a scrape-time sum).
+    func webSocketQueuedBytes() -> Int {
+        self.state.withLock { state in
+            state.endpoints.values.reduce(0) { total, endpoint in
+                total + ((endpoint as? WebSocketEndpoint)?.queuedBytes.load(ordering: .relaxed) ?? 0)
+            }
+        }
+    }
+
     /// A snapshot of the router's counters.
     var statistics: RouterStatistics {
         self.state.withLock { $0.router.statistics }
@@ -190,8 +199,8 @@ final class ChatHub: Sendable {
         for id in output.overflowed {
             state.endpoints[id]?.closeAsSlowConsumer()
         }
-        if output.replayPending, let requester {
-            state.endpoints[requester]?.replayBecameAvailable()
+        for id in output.replayPending {
+            state.endpoints[id]?.replayBecameAvailable()
         }
     }
 }

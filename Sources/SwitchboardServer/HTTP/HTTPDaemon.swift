@@ -73,7 +73,7 @@ final class HTTPDaemon: Sendable {
         options.append(MHD_OptionItem(option: .END, value: 0, ptr_value: nil))
 
         let daemon = options.withUnsafeBufferPointer { buffer in
-            sb_start_daemon(flags, 0, accessHandler, context, buffer.baseAddress)
+            sb_start_daemon(flags, 0, acceptPolicy, context, accessHandler, context, buffer.baseAddress)
         }
         guard let daemon else {
             logTarget.deallocate()
@@ -105,6 +105,9 @@ final class HTTPDaemon: Sendable {
                 ptr_value: context),
             MHD_OptionItem(
                 option: .NOTIFY_COMPLETED, value: unsafeBitCast(completedCallback, to: Int.self),
+                ptr_value: context),
+            MHD_OptionItem(
+                option: .NOTIFY_CONNECTION, value: unsafeBitCast(connectionCallback, to: Int.self),
                 ptr_value: context),
             MHD_OptionItem(option: .LISTEN_BACKLOG_SIZE, value: Int(ListenSocket.backlog), ptr_value: nil),
         ]
@@ -150,7 +153,34 @@ private let uriCallback:
         return Unmanaged.passRetained(RequestContext(rawTarget: target)).toOpaque()
     }
 
-private let completedCallback: MHD_RequestCompletedCallback = { _, _, requestSlot, _ in
+private let acceptPolicy: MHD_AcceptPolicyCallback = { context, address, _ in
+    guard let context, let address else { return .NO }
+    let dispatcher = Unmanaged<RequestDispatcher>.fromOpaque(context).takeUnretainedValue()
+    let host = SocketAddress.numericHost(address) ?? "unknown"
+    return dispatcher.connectionGuard.admits(host) ? .YES : .NO
+}
+
+private let connectionCallback: MHD_NotifyConnectionCallback = { context, connection, _, event in
+    guard let context, let connection else { return }
+    let dispatcher = Unmanaged<RequestDispatcher>.fromOpaque(context).takeUnretainedValue()
+    let key = UInt(bitPattern: connection)
+    switch event {
+    case .CONNECTION_NOTIFY_STARTED:
+        let address = sb_connection_client_address(connection).flatMap(SocketAddress.numericHost)
+        dispatcher.connectionGuard.started(
+            key, socket: sb_connection_socket(connection), address: address ?? "unknown")
+    case .CONNECTION_NOTIFY_CLOSED:
+        dispatcher.connectionGuard.closed(key)
+    @unknown default:
+        break
+    }
+}
+
+private let completedCallback: MHD_RequestCompletedCallback = { context, connection, requestSlot, _ in
+    if let context, let connection {
+        let dispatcher = Unmanaged<RequestDispatcher>.fromOpaque(context).takeUnretainedValue()
+        dispatcher.connectionGuard.awaitingNextRequest(UInt(bitPattern: connection))
+    }
     guard let requestSlot, let raw = requestSlot.pointee else { return }
     requestSlot.pointee = nil
     let context = Unmanaged<RequestContext>.fromOpaque(raw).takeRetainedValue()

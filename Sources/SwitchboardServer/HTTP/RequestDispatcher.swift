@@ -18,13 +18,17 @@ final class RequestDispatcher: Sendable {
     private let logger: Logger
     private let libraryLogger: Logger
     private let metrics: ServerMetrics
+    /// Per-address limits and the request deadline.
+    let connectionGuard: ConnectionGuard
+    private let isShuttingDown = Atomic<Bool>(false)
 
     init(
         staticFiles: StaticFileRoute, longPoll: LongPollService, webSockets: WebSocketService,
         echoEnabled: Bool, metricsRoute: MetricsRoute,
-        originPolicy: OriginPolicy, isTLS: Bool, maxBodyBytes: Int, logger: Logger,
-        metrics: ServerMetrics
+        originPolicy: OriginPolicy, isTLS: Bool, maxBodyBytes: Int,
+        connectionGuard: ConnectionGuard, logger: Logger, metrics: ServerMetrics
     ) {
+        self.connectionGuard = connectionGuard
         self.staticFiles = staticFiles
         self.longPoll = longPoll
         self.webSockets = webSockets
@@ -44,11 +48,16 @@ final class RequestDispatcher: Sendable {
         upload: UnsafeRawBufferPointer, uploadSize: UnsafeMutablePointer<Int>
     ) -> MHD_Result {
         let target: RequestTarget
-        do {
-            target = try RequestTarget(parsing: context.rawTarget)
-        } catch {
-            uploadSize.pointee = 0
-            return HTTPResponse.text(400, error.description).queue(on: connection)
+        if let parsed = context.target {
+            target = parsed
+        } else {
+            do {
+                target = try RequestTarget(parsing: context.rawTarget)
+                context.target = target
+            } catch {
+                uploadSize.pointee = 0
+                return HTTPResponse.text(400, error.description).queue(on: connection)
+            }
         }
         var exchange = Exchange(
             connection: connection, method: method, version: version, target: target)
@@ -74,9 +83,7 @@ final class RequestDispatcher: Sendable {
         if let continuation = context.continuation {
             return continuation.resume(&exchange, context: context)
         }
-        if context.bodyOverflowed {
-            return HTTPResponse.text(413, "body too large").queue(on: connection)
-        }
+        self.connectionGuard.requestReceived(UInt(bitPattern: connection))
         return self.route(&exchange, context: context)
     }
 
@@ -85,7 +92,18 @@ final class RequestDispatcher: Sendable {
         exchange.target.path == "/v1/poll" && exchange.method == "POST" ? self.maxBodyBytes : 0
     }
 
+    /// From now on chat requests on connections still open get 503: no new sessions or
+    /// sockets while the server is going away.
+    func beginShutdown() {
+        self.isShuttingDown.store(true, ordering: .releasing)
+    }
+
     private func route(_ exchange: inout Exchange, context: RequestContext) -> MHD_Result {
+        if self.isShuttingDown.load(ordering: .acquiring),
+            ["/v1/poll", "/v1/ws", "/v1/echo"].contains(exchange.target.path)
+        {
+            return LongPollService.error(503, "server shutting down").queue(on: exchange.connection)
+        }
         switch exchange.target.path {
         case "/healthz":
             return self.answerHealth(exchange)
@@ -135,7 +153,8 @@ final class RequestDispatcher: Sendable {
             response.addHeader("Access-Control-Max-Age", "600")
             return response.queue(on: exchange.connection)
         }
-        guard var response = self.longPoll.handle(exchange, context: context) else {
+        guard var response = self.longPoll.handle(exchange, context: context).map(self.longPoll.counted)
+        else {
             (context.continuation as? PollContinuation)?.extraHeaders = corsHeaders
             return .YES
         }
@@ -152,8 +171,10 @@ final class RequestDispatcher: Sendable {
             .queue(on: exchange.connection)
     }
 
+    /// Keeps body bytes for routes that read them (up to their limit, then only notes the
+    /// overflow so the route can answer 413); other routes' bodies are dropped as they arrive.
     private func accumulateBody(_ upload: UnsafeRawBufferPointer, into context: RequestContext) {
-        guard !context.bodyOverflowed else { return }
+        guard context.bodyLimit > 0, !context.bodyOverflowed else { return }
         if context.body.count + upload.count > context.bodyLimit {
             context.bodyOverflowed = true
             context.body = []

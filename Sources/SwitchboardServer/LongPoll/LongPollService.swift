@@ -8,24 +8,53 @@ import Synchronization
 final class LongPollService: Sendable {
     let settings: LongPollSettings
     private let hub: ChatHub
-    private let sessions = Mutex<[String: LongPollSession]>([:])
+    /// Open sessions by id, with a count per client address for the per-address limit.
+    private struct SessionTable {
+        var byID: [String: LongPollSession] = [:]
+        var perAddress: [String: Int] = [:]
+
+        mutating func insert(_ session: LongPollSession) {
+            self.byID[session.sid] = session
+            self.perAddress[session.clientAddress, default: 0] += 1
+        }
+
+        @discardableResult
+        mutating func remove(_ sid: String) -> LongPollSession? {
+            guard let session = self.byID.removeValue(forKey: sid) else { return nil }
+            let remaining = (self.perAddress[session.clientAddress] ?? 1) - 1
+            self.perAddress[session.clientAddress] = remaining > 0 ? remaining : nil
+            return session
+        }
+    }
+
+    private let sessions = Mutex(SessionTable())
     private let acceptingParks = Atomic<Bool>(true)
     /// GETs suspended and not yet completed: libmicrohttpd must not be stopped while any is.
     let parkedRequests = Atomic<Int>(0)
     private let logger: Logger
+    let metrics: ServerMetrics
 
-    init(settings: LongPollSettings, hub: ChatHub, logger: Logger) {
+    init(settings: LongPollSettings, hub: ChatHub, metrics: ServerMetrics, logger: Logger) {
         self.settings = settings
         self.hub = hub
+        self.metrics = metrics
         self.logger = logger.named("poll")
     }
 
+    /// Counts a response's body toward the transport's outgoing bytes.
+    func counted(_ response: HTTPResponse) -> HTTPResponse {
+        if case .bytes(let body) = response.body {
+            self.metrics.longPollBytesOut.add(body.count, ordering: .relaxed)
+        }
+        return response
+    }
+
     /// Sessions open now.
-    var sessionCount: Int { self.sessions.withLock { $0.count } }
+    var sessionCount: Int { self.sessions.withLock { $0.byID.count } }
 
     /// Events and bytes queued across sessions, for metrics.
     func queueTotals() -> (events: Int, bytes: Int) {
-        let all = self.sessions.withLock { Array($0.values) }
+        let all = self.sessions.withLock { Array($0.byID.values) }
         return all.reduce(into: (0, 0)) { totals, session in
             let depth = session.queueDepth
             totals.0 += depth.events
@@ -53,7 +82,7 @@ final class LongPollService: Sendable {
 
     private func session(named sid: String?) -> LongPollSession? {
         guard let sid else { return nil }
-        return self.sessions.withLock { $0[sid] }.flatMap { $0.endReason == nil ? $0 : nil }
+        return self.sessions.withLock { $0.byID[sid] }.flatMap { $0.endReason == nil ? $0 : nil }
     }
 
     private func get(_ exchange: Exchange, context: RequestContext) -> HTTPResponse? {
@@ -143,6 +172,7 @@ final class LongPollService: Sendable {
         if context.bodyOverflowed {
             return Self.error(413, "body too large")
         }
+        self.metrics.longPollBytesIn.add(context.body.count, ordering: .relaxed)
         var existing: LongPollSession?
         if let sid = self.sessionID(of: exchange) {
             guard let session = self.session(named: sid) else {
@@ -161,6 +191,11 @@ final class LongPollService: Sendable {
             return Self.error(400, "empty batch")
         }
         let address = exchange.clientAddress()
+        if existing == nil, self.wouldExceedSessionLimit(address, binding: items) {
+            self.metrics.sessionRefusals.add(1, ordering: .relaxed)
+            self.logger.debug("session refused: per-address limit", ["http.peer": address])
+            return Self.error(429, "too many sessions from this address")
+        }
         let result = self.hub.receiveFromLongPoll(items, session: existing?.connectionID) { id in
             let session = self.createSession(id, clientAddress: address)
             return (session, session.sid)
@@ -175,11 +210,23 @@ final class LongPollService: Sendable {
         return Self.json(reply.code == 0 ? 200 : reply.code, reply.jsonBytes)
     }
 
+    /// Whether a sessionless request that binds would open one session too many for `address`.
+    private func wouldExceedSessionLimit(
+        _ address: String, binding items: [Result<ClientEnvelope, RejectedEnvelope>]
+    ) -> Bool {
+        let limit = self.settings.maxSessionsPerAddress
+        guard limit > 0, self.settings.limitLoopback || !SocketAddress.isLoopback(address) else {
+            return false
+        }
+        let binds = items.contains { (try? $0.get())?.type == .bind }
+        return binds && self.sessions.withLock { $0.perAddress[address] ?? 0 } >= limit
+    }
+
     private func createSession(_ id: ConnectionID, clientAddress: String) -> LongPollSession {
         let session = LongPollSession(
             connectionID: id, sid: SessionToken.generate(), clientAddress: clientAddress,
             queueLimitBytes: self.settings.queueLimitBytes, now: MonotonicClock.now())
-        self.sessions.withLock { $0[session.sid] = session }
+        self.sessions.withLock { $0.insert(session) }
         self.logger.debug(
             "session opened", ["poll.sid": String(session.sid.prefix(8)), "conn.id": "\(id)",
                                "http.peer": clientAddress])
@@ -190,7 +237,7 @@ final class LongPollService: Sendable {
         guard let sid = self.sessionID(of: exchange) else {
             return Self.error(400, "missing sid")
         }
-        guard let session = self.sessions.withLock({ $0.removeValue(forKey: sid) }) else {
+        guard let session = self.sessions.withLock({ $0.remove(sid) }) else {
             return Self.error(404, "unknown session")
         }
         self.finish(session, reason: .deleted)
@@ -211,12 +258,12 @@ final class LongPollService: Sendable {
         var timedOut: [PollWaiter] = []
         var finished: [(LongPollSession, LongPollSession.EndReason)] = []
         self.sessions.withLock { sessions in
-            for (sid, session) in sessions {
+            for (sid, session) in sessions.byID {
                 if let reason = session.endReason {
-                    sessions[sid] = nil
+                    sessions.remove(sid)
                     finished.append((session, reason))
                 } else if session.isExpired(now: now, expirySeconds: self.settings.expirySeconds) {
-                    sessions[sid] = nil
+                    sessions.remove(sid)
                     finished.append((session, .expired))
                 } else if let waiter = session.expiredWaiter(now: now) {
                     timedOut.append(waiter)
@@ -226,6 +273,7 @@ final class LongPollService: Sendable {
         timedOut.forEach { $0.wake(.timeout) }
         for (session, reason) in finished {
             if reason == .overflowed {
+                self.metrics.slowConsumerLongPoll.add(1, ordering: .relaxed)
                 self.logger.warning(
                     "session closed: slow consumer",
                     ["poll.sid": String(session.sid.prefix(8)), "http.peer": session.clientAddress])
@@ -239,8 +287,8 @@ final class LongPollService: Sendable {
     func shutdown(graceSeconds: Double) {
         self.acceptingParks.store(false, ordering: .releasing)
         let all = self.sessions.withLock { sessions in
-            defer { sessions.removeAll() }
-            return Array(sessions.values)
+            defer { sessions = SessionTable() }
+            return Array(sessions.byID.values)
         }
         for session in all { self.finish(session, reason: .shutdown) }
         let deadline = MonotonicClock.now() + graceSeconds
@@ -256,8 +304,10 @@ final class LongPollService: Sendable {
         return Self.json(status, frame.jsonBytes)
     }
 
+    /// A JSON answer. The trailing newline is JSON whitespace, there so that a reply printed
+    /// by curl ends its line instead of running into the shell prompt.
     static func json(_ status: Int, _ body: [UInt8]) -> HTTPResponse {
-        HTTPResponse.json(status, body, headers: [("Cache-Control", "no-store")])
+        HTTPResponse.json(status, body + [UInt8(ascii: "\n")], headers: [("Cache-Control", "no-store")])
     }
 
     static func eventsResponse(_ events: [(seq: UInt64, frame: EncodedFrame)], last: UInt64) -> HTTPResponse {
@@ -294,7 +344,7 @@ final class PollContinuation: RequestContinuation {
     }
 
     func resume(_ request: inout Exchange, context: RequestContext) -> MHD_Result {
-        var response = self.service.answerWoken(self.waiter, session: self.session)
+        var response = self.service.counted(self.service.answerWoken(self.waiter, session: self.session))
         response.headers += self.extraHeaders
         return response.queue(on: request.connection)
     }

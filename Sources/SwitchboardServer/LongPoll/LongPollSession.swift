@@ -53,19 +53,18 @@ final class LongPollSession: ChatEndpoint {
     func enqueue(_ frame: EncodedFrame, mid: UInt64?, countsTowardBound: Bool) -> Bool {
         let size = frame.bytes.count + 16
         let (accepted, waiter): (Bool, PollWaiter?) = self.state.withLock { state in
-            // An ended session still records what reaches it until the hub removes it, so
-            // that `drainUndelivered` can report every mid.
-            let enforceBound = countsTowardBound && state.ended == nil
-            if enforceBound && state.countedBytes + size > self.queueLimitBytes {
-                return (false, nil)
-            }
+            // The frame is recorded even when it overflows the bound (or the session has
+            // ended), so that `drainUndelivered` reports its mid for requeueing; the session
+            // never serves it, because an overflow ends the session.
+            let overflows = countsTowardBound && state.ended == nil
+                && state.countedBytes + size > self.queueLimitBytes
             state.lastSeq += 1
             state.events.append(
                 QueuedEvent(
                     seq: state.lastSeq, frame: frame, mid: mid,
                     countsTowardBound: countsTowardBound))
             if countsTowardBound { state.countedBytes += size }
-            return (true, state.waiter)
+            return (!overflows, overflows ? nil : state.waiter)
         }
         waiter?.wake(.events)
         return accepted

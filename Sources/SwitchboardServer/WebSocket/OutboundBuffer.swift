@@ -12,6 +12,9 @@ struct OutboundBuffer {
     private(set) var countedBytes = 0
     private var countedMarkers: [(end: Int, size: Int)] = []
     private var countedStart = 0
+    /// End offset of every frame, so the unsent tail can be cut at a frame boundary.
+    private var frameEnds: [Int] = []
+    private var frameEndStart = 0
 
     /// Bytes not yet written.
     var pendingCount: Int { self.bytes.count - self.readOffset }
@@ -23,6 +26,7 @@ struct OutboundBuffer {
         let start = self.bytes.count
         write(&self.bytes)
         let end = self.bytes.count
+        self.frameEnds.append(end)
         if let mid { self.markers.append((end, mid)) }
         if countsTowardBound {
             self.countedBytes += end - start
@@ -48,8 +52,35 @@ struct OutboundBuffer {
             self.countedBytes -= self.countedMarkers[self.countedStart].size
             self.countedStart += 1
         }
+        while self.frameEndStart < self.frameEnds.count
+            && self.frameEnds[self.frameEndStart] <= self.readOffset
+        {
+            self.frameEndStart += 1
+        }
         self.compactIfWorthIt()
         return written
+    }
+
+    /// Drops every frame not yet begun (the one being written is kept whole: cutting it would
+    /// corrupt the stream) and returns the mids it held. Used before a slow consumer's Close
+    /// frame, so that the Close is next in line instead of behind megabytes it will never read.
+    mutating func discardUnstartedFrames() -> [UInt64] {
+        guard self.frameEndStart < self.frameEnds.count else { return [] }
+        let keepThrough = self.frameEnds[self.frameEndStart]
+        var dropped: [UInt64] = []
+        while let last = self.markers.last, self.markers.count > self.markerStart, last.end > keepThrough {
+            dropped.append(last.mid)
+            self.markers.removeLast()
+        }
+        while let last = self.countedMarkers.last, self.countedMarkers.count > self.countedStart,
+            last.end > keepThrough
+        {
+            self.countedBytes -= last.size
+            self.countedMarkers.removeLast()
+        }
+        self.frameEnds.removeSubrange((self.frameEndStart + 1)...)
+        self.bytes.removeSubrange(keepThrough...)
+        return dropped.reversed()
     }
 
     /// The mids of messages not completely written.
@@ -65,6 +96,8 @@ struct OutboundBuffer {
             self.markerStart = 0
             self.countedMarkers.removeAll(keepingCapacity: true)
             self.countedStart = 0
+            self.frameEnds.removeAll(keepingCapacity: true)
+            self.frameEndStart = 0
             return
         }
         guard self.readOffset >= 65_536 && self.readOffset * 2 >= self.bytes.count else { return }
@@ -75,5 +108,7 @@ struct OutboundBuffer {
         self.markerStart = 0
         self.countedMarkers = self.countedMarkers[self.countedStart...].map { ($0.end - shift, $0.size) }
         self.countedStart = 0
+        self.frameEnds = self.frameEnds[self.frameEndStart...].map { $0 - shift }
+        self.frameEndStart = 0
     }
 }

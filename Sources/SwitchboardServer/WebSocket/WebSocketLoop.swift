@@ -66,10 +66,14 @@ final class WebSocketLoop: Sendable {
         self.thread.withLock { $0 = thread }
     }
 
-    /// Asks the loop to close every socket (1001) and exit; returns when it has.
-    func stop() {
+    /// Asks the loop to close every socket (1001) and exit, without waiting.
+    func requestStop() {
         self.mailbox.withLock { $0.stopRequested = true }
         self.epoll.wake()
+    }
+
+    /// Waits until the loop has exited (after `requestStop`), then releases its descriptors.
+    func join() {
         self.thread.withLock { $0 }?.join()
         self.epoll.close()
     }
@@ -231,6 +235,10 @@ final class WebSocketLoop: Sendable {
                 }
                 self.markDirty(client)
             }
+            if client.protocolState.shouldCloseTransport {
+                // The close handshake is over (or failed): flushing leads to the teardown.
+                self.markDirty(client)
+            }
         }
 
         private mutating func dispatch(_ event: WebSocketEvent, of client: WebSocketClient) {
@@ -256,7 +264,14 @@ final class WebSocketLoop: Sendable {
                     try? client.protocolState.encodeBinary(payload, into: &output)
                 }
                 self.markDirty(client)
-            case .ping, .pong:
+            case .ping(let payload):
+                // Answered here, in event order, so a pong between two fragments of a message
+                // precedes that message's echo (RFC 6455 §5.5.2 asks for a prompt answer).
+                client.out.append(mid: nil, countsTowardBound: false) { output in
+                    try? client.protocolState.encodePong(payload, into: &output)
+                }
+                self.markDirty(client)
+            case .pong:
                 break
             case .closeReceived(let code, _):
                 client.closeCode = code.map { Int($0.rawValue) } ?? 1005
@@ -283,6 +298,15 @@ final class WebSocketLoop: Sendable {
             }
             for outbound in mailbox.frames {
                 guard let client = self.clients[outbound.endpoint.token], !client.isTornDown else {
+                    continue
+                }
+                guard client.protocolState.state == .open else {
+                    // Closing: the frame can no longer be sent, so it counts as undelivered.
+                    if let mid = outbound.mid { client.discardedMids.append(mid) }
+                    if outbound.countsTowardBound {
+                        outbound.endpoint.queuedBytes.subtract(
+                            WebSocketEndpoint.chargedSize(of: outbound.frame), ordering: .relaxed)
+                    }
                     continue
                 }
                 client.out.append(mid: outbound.mid, countsTowardBound: outbound.countsTowardBound) { output in
@@ -417,6 +441,11 @@ final class WebSocketLoop: Sendable {
             switch reason {
             case .slowConsumer:
                 (code, text) = (.policyViolation, "slow consumer")
+                // What it has not started reading goes back to its offline queue now, so the
+                // Close frame is next on the wire.
+                let countedBefore = client.out.countedBytes
+                client.discardedMids += client.out.discardUnstartedFrames()
+                client.endpoint?.queuedBytes.subtract(countedBefore - client.out.countedBytes, ordering: .relaxed)
                 self.loop.metrics.slowConsumerWebSocket.add(1, ordering: .relaxed)
                 self.loop.logger.warning(
                     "websocket closed: slow consumer",
@@ -433,7 +462,10 @@ final class WebSocketLoop: Sendable {
                 client.out.append(mid: nil, countsTowardBound: false) { output in
                     client.protocolState.drainOutput(into: &output)
                 }
-                client.closeDeadline = MonotonicClock.now() + self.loop.settings.closeHandshakeSeconds
+                let settings = self.loop.settings
+                let wait = reason == .slowConsumer
+                    ? settings.slowConsumerCloseSeconds : settings.closeHandshakeSeconds
+                client.closeDeadline = MonotonicClock.now() + wait
                 self.markDirty(client)
             } else {
                 self.teardown(client)
@@ -457,7 +489,8 @@ final class WebSocketLoop: Sendable {
             self.clients[client.token] = nil
             if let endpoint = client.endpoint {
                 endpoint.markClosing()
-                self.loop.hub.close(endpoint.connectionID, undelivered: client.out.unwrittenMids)
+                self.loop.hub.close(
+                    endpoint.connectionID, undelivered: client.discardedMids + client.out.unwrittenMids)
                 endpoint.queuedBytes.subtract(client.out.countedBytes, ordering: .relaxed)
             }
             _ = sb_upgrade_close(client.upgrade.raw)
@@ -506,6 +539,8 @@ final class WebSocketClient {
     let protocolState: WebSocketConnection
     var endpoint: WebSocketEndpoint?
     var out = OutboundBuffer()
+    /// Mids dropped from `out` unsent (before a slow consumer's Close), reported at teardown.
+    var discardedMids: [UInt64] = []
     var lastReceived: Double
     var lastPingSent: Double
     var closeDeadline: Double?
@@ -522,7 +557,8 @@ final class WebSocketClient {
         self.peer = adoption.peer
         let configuration = WebSocketConfiguration(
             maxMessageBytes: adoption.kind == .echo ? settings.echoMaxMessageBytes : settings.maxMessageBytes,
-            acceptsBinaryMessages: adoption.kind == .echo)
+            acceptsBinaryMessages: adoption.kind == .echo, answersPingsAutomatically: false,
+            compressionMemoryLevel: WebSocketSettings.compressionMemoryLevel)
         self.protocolState = WebSocketConnection(
             role: .server, configuration: configuration, deflate: adoption.deflate)
         self.lastReceived = now
