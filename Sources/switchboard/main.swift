@@ -96,9 +96,5 @@ do {
 var received: Int32 = 0
 sigwait(&shutdownSignals, &received)
 logger.info("signal received", ["signal": received == SIGINT ? "SIGINT" : "SIGTERM"])
-// Limitation: the server does not commit the store once its transports have stopped, so
-// writes made while closing connections at shutdown (messages put back into an offline
-// queue) are lost; such a message stays in the inbox as delivered, and only a device that
-// resumes with `since` gets it again.
 server.shutdown()
 exit(0)
