@@ -3,8 +3,8 @@ import SwitchboardServer
 /// Every flag the executable accepts. The names in SPEC.md are fixed; keep them.
 enum FlagTable {
     static let all: [Flag] =
-        networkFlags + httpFlags + chatFlags + longPollFlags + webSocketFlags + securityFlags
-        + generalFlags
+        networkFlags + httpFlags + chatFlags + storeFlags + longPollFlags + webSocketFlags
+        + securityFlags + generalFlags
 
     /// A flag whose value is an integer in `range`, stored through `keyPath`.
     private static func integer(
@@ -55,6 +55,28 @@ enum FlagTable {
         integer(
             "rate-limit", "N", 0, 0...1_000_000, \.rateLimitPerSecond,
             help: "envelopes per second per connection, 429 beyond (0: off; 20 suits public use)"),
+    ]
+
+    private static let storeFlags: [Flag] = [
+        Flag(
+            name: "store", kind: .value(placeholder: "memory|sqlite:PATH"),
+            defaultText: "sqlite:<data-dir>/\(SwitchboardOptions.defaultDatabaseName)",
+            help: "where inboxes and offline queues live; memory is lost on exit"
+        ) { options, value throws(FlagError) in
+            options.requestedStore = try StoreLocation.parse(value)
+        },
+        Flag(
+            name: "data-dir", kind: .value(placeholder: "DIR"), defaultText: "./data",
+            help: "folder of the default store, created if missing"
+        ) { options, value throws(FlagError) in
+            options.dataDirectory = try FlagValue.nonEmpty(value, flag: "data-dir")
+        },
+        Flag(
+            name: "sqlite-sync", kind: .value(placeholder: "normal|full"), defaultText: "normal",
+            help: "normal survives a crash of the server; full also a power loss (slower)"
+        ) { options, value throws(FlagError) in
+            options.sqliteSync = try SQLiteSyncMode.parse(value)
+        },
     ]
 
     private static let longPollFlags: [Flag] = [
