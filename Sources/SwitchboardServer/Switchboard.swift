@@ -192,8 +192,12 @@ public final class SwitchboardServer: Sendable {
         self.logger.info("shutting down", ["grace.seconds": "\(self.configuration.shutdownGraceSeconds)"])
         // The order matters: libmicrohttpd 0.9.75 aborts the process if it is stopped while a
         // request is suspended, so every parked GET is answered first.
+        //
+        // New connections are refused by the accept policy rather than by
+        // MHD_quiesce_daemon: in 0.9.75 quiescing an epoll daemon races its own worker
+        // threads for the listening socket and can abort the process (MHD_PANIC "Failed to
+        // remove listen FD from epoll set", seen once in our test runs).
         self.dispatcher.beginShutdown()
-        let listener = self.daemon.quiesce()
         let grace = Double(self.configuration.shutdownGraceSeconds)
         self.webSockets.beginStop()
         self.housekeeper.stop()
@@ -205,8 +209,8 @@ public final class SwitchboardServer: Sendable {
         while self.daemon.currentConnections > 0 && MonotonicClock.now() < deadline {
             MonotonicClock.sleep(seconds: 0.02)
         }
+        // libmicrohttpd closes the listening socket it was given.
         self.daemon.stop()
-        if listener >= 0 { close(listener) }
         self.logger.info("stopped")
     }
 

@@ -2,7 +2,7 @@ import CMicroHTTPD
 import Glibc
 
 /// A libmicrohttpd daemon handle. libmicrohttpd documents the daemon calls we make from other
-/// threads (quiesce, stop, info) as thread-safe, which is what makes this wrapper Sendable.
+/// threads (stop, info) as thread-safe, which is what makes this wrapper Sendable.
 struct DaemonHandle: @unchecked Sendable {
     let raw: OpaquePointer
 }
@@ -118,12 +118,6 @@ final class HTTPDaemon: Sendable {
         return options
     }
 
-    /// Stops accepting new connections; existing ones continue. Returns the listening
-    /// descriptor, which the caller now owns and must close after `stop()`.
-    func quiesce() -> Int32 {
-        MHD_quiesce_daemon(self.handle.raw)
-    }
-
     /// Connections libmicrohttpd holds right now, upgraded WebSockets included.
     var currentConnections: Int {
         Int(sb_daemon_current_connections(self.handle.raw))
@@ -156,6 +150,7 @@ private let uriCallback:
 private let acceptPolicy: MHD_AcceptPolicyCallback = { context, address, _ in
     guard let context, let address else { return .NO }
     let dispatcher = Unmanaged<RequestDispatcher>.fromOpaque(context).takeUnretainedValue()
+    guard dispatcher.acceptsConnections else { return .NO }
     let host = SocketAddress.numericHost(address) ?? "unknown"
     return dispatcher.connectionGuard.admits(host) ? .YES : .NO
 }

@@ -92,11 +92,14 @@ final class RequestDispatcher: Sendable {
         exchange.target.path == "/v1/poll" && exchange.method == "POST" ? self.maxBodyBytes : 0
     }
 
-    /// From now on chat requests on connections still open get 503: no new sessions or
-    /// sockets while the server is going away.
+    /// From now on new connections are refused and chat requests on connections still open
+    /// get 503: no new sessions or sockets while the server is going away.
     func beginShutdown() {
         self.isShuttingDown.store(true, ordering: .releasing)
     }
+
+    /// False once shutdown began: the accept policy then closes new connections at once.
+    var acceptsConnections: Bool { !self.isShuttingDown.load(ordering: .acquiring) }
 
     private func route(_ exchange: inout Exchange, context: RequestContext) -> MHD_Result {
         if self.isShuttingDown.load(ordering: .acquiring),

@@ -112,6 +112,11 @@ final class WebSocketLoop: Sendable {
         }
     }
 
+    /// Whether frames or requests wait in the mailbox.
+    var hasPostedWork: Bool {
+        self.mailbox.withLock { !$0.frames.isEmpty || !$0.closeRequests.isEmpty || !$0.adoptions.isEmpty }
+    }
+
     /// A token unique within this loop, for epoll.
     func allocateToken() -> UInt64 {
         self.nextToken.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -137,7 +142,8 @@ final class WebSocketLoop: Sendable {
         var readBuffer = [UInt8](repeating: 0, count: 256 * 1024)
         var events: [WebSocketEvent] = []
         var stopping = false
-        var routedSinceCommit = false
+        /// Chat sockets whose envelopes were routed since the last commit.
+        var routedSinceCommit: [WebSocketClient] = []
         var stopDeadline = 0.0
         var lastTimerSweep = 0.0
 
@@ -148,16 +154,22 @@ final class WebSocketLoop: Sendable {
             let eventBuffer = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: capacity)
             defer { eventBuffer.deallocate() }
             while true {
-                let count = self.loop.epoll.wait(into: eventBuffer, timeoutMilliseconds: 250)
+                // Work this thread posted to itself (replay pulled while flushing) must not
+                // wait for the next wake-up.
+                let timeout: Int32 = self.loop.hasPostedWork ? 0 : 250
+                let count = self.loop.epoll.wait(into: eventBuffer, timeoutMilliseconds: timeout)
                 for index in 0..<count {
                     self.handle(eventBuffer[index])
                 }
                 self.processMailbox()
-                if self.routedSinceCommit {
+                if !self.routedSinceCommit.isEmpty {
                     // Acknowledgements queued above must not reach a client before the
                     // messages they confirm are durable; one commit covers the whole batch.
-                    self.routedSinceCommit = false
-                    self.loop.hub.commitIfNeeded()
+                    let routed = self.routedSinceCommit
+                    self.routedSinceCommit.removeAll(keepingCapacity: true)
+                    if !self.loop.hub.commitIfNeeded() {
+                        for client in routed { self.closeFromServer(client, reason: .storageFailure) }
+                    }
                 }
                 self.flushDirty()
                 let now = MonotonicClock.now()
@@ -247,7 +259,7 @@ final class WebSocketLoop: Sendable {
                 switch client.kind {
                 case .chat:
                     guard let endpoint = client.endpoint else { return }
-                    self.routedSinceCommit = true
+                    self.routedSinceCommit.append(client)
                     payload.withUnsafeBytes { bytes in
                         self.loop.hub.receiveFromWebSocket(bytes, from: endpoint.connectionID)
                     }
@@ -439,13 +451,16 @@ final class WebSocketLoop: Sendable {
             guard !client.isTornDown else { return }
             let (code, text): (CloseCode, String)
             switch reason {
+            case .storageFailure:
+                // Its acknowledgements were for writes that did not commit: drop them with
+                // everything else unsent, and let the client retry its ids on a new socket.
+                (code, text) = (.internalError, "internal error")
+                self.discardUnstarted(client)
             case .slowConsumer:
                 (code, text) = (.policyViolation, "slow consumer")
                 // What it has not started reading goes back to its offline queue now, so the
                 // Close frame is next on the wire.
-                let countedBefore = client.out.countedBytes
-                client.discardedMids += client.out.discardUnstartedFrames()
-                client.endpoint?.queuedBytes.subtract(countedBefore - client.out.countedBytes, ordering: .relaxed)
+                self.discardUnstarted(client)
                 self.loop.metrics.slowConsumerWebSocket.add(1, ordering: .relaxed)
                 self.loop.logger.warning(
                     "websocket closed: slow consumer",
@@ -470,6 +485,14 @@ final class WebSocketLoop: Sendable {
             } else {
                 self.teardown(client)
             }
+        }
+
+        /// Drops the frames not yet begun, keeping their mids as undelivered and the bound's
+        /// accounting right.
+        private func discardUnstarted(_ client: WebSocketClient) {
+            let countedBefore = client.out.countedBytes
+            client.discardedMids += client.out.discardUnstartedFrames()
+            client.endpoint?.queuedBytes.subtract(countedBefore - client.out.countedBytes, ordering: .relaxed)
         }
 
         private mutating func beginStopping() {

@@ -40,6 +40,7 @@ enum WebSocketKind: Sendable {
 /// Why the server closes a socket, for logs and metrics.
 enum ServerCloseReason: Sendable {
     case slowConsumer
+    case storageFailure
     case idleTimeout
     case shutdown
 }
