@@ -5,7 +5,7 @@ import Testing
 @Suite struct OutboundBufferTests {
     /// Appends a frame of `size` bytes filled with `byte`.
     func frame(_ buffer: inout OutboundBuffer, _ size: Int, mid: UInt64?, counts: Bool = true, byte: UInt8 = 1) {
-        buffer.append(mid: mid, countsTowardBound: counts) { $0 += [UInt8](repeating: byte, count: size) }
+        buffer.append(mid: mid, chargedBytes: counts ? size : 0) { $0 += [UInt8](repeating: byte, count: size) }
     }
 
     /// Flushes at most `limit` bytes, as a kernel with a full buffer would accept.
@@ -55,6 +55,17 @@ import Testing
         #expect(buffer.countedBytes == 10)
         let rest = self.write(&buffer, limit: 100)
         #expect(rest == [UInt8](repeating: 0xA, count: 6))
+    }
+
+    @Test func chargesAreReleasedExactlyWhateverTheEncodedSize() {
+        var buffer = OutboundBuffer()
+        buffer.append(mid: 1, chargedBytes: 140) { $0 += [UInt8](repeating: 0, count: 37) }
+        buffer.append(mid: 2, chargedBytes: 90) { $0 += [UInt8](repeating: 0, count: 95) }
+        #expect(buffer.countedBytes == 230)
+        _ = self.write(&buffer, limit: 37)
+        #expect(buffer.countedBytes == 90)
+        _ = self.write(&buffer, limit: 1000)
+        #expect(buffer.countedBytes == 0)
     }
 
     @Test func discardDropsAFrameNotBegun() {

@@ -229,6 +229,24 @@ import WebSocketCore
         #expect(requeued == missing)
     }
 
+    @Test(arguments: [false, true])
+    func readerThatKeepsUpIsNeverTakenForASlowConsumer(compressed: Bool) throws {
+        // A bound of a few frames: any drift in its accounting would trip it within the run.
+        let server = try TestServer { $0.queueBytes = 2048 }
+        let deflate = compressed ? PerMessageDeflateOptions() : nil
+        let reader = try WebSocketTestClient(port: server.port, deflate: deflate)
+        _ = try Self.bind(reader, "reader")
+        let sender = try WebSocketTestClient(port: server.port)
+        _ = try Self.bind(sender, "writer")
+        for index in 0..<1500 {
+            try sender.sendText(jsonText(["type": "send", "touid": "reader", "msg": "message \(index) of many"]))
+            #expect(try Frame(json: reader.nextText()).msg == "message \(index) of many")
+        }
+        let metrics = try HTTPTestClient.request(port: server.port, path: "/metrics").text
+        #expect(metrics.contains(#"switchboard_slow_consumers_total{transport="ws"} 0"#))
+        #expect(metrics.contains(#"switchboard_queue_bytes{transport="ws"} 0"#))
+    }
+
     @Test func shutdownClosesWebSocketsWith1001() throws {
         let server = try TestServer()
         let client = try WebSocketTestClient(port: server.port)

@@ -8,7 +8,7 @@ struct OutboundBuffer {
     private var readOffset = 0
     private var markers: [(end: Int, mid: UInt64)] = []
     private var markerStart = 0
-    /// Bytes queued that count toward the connection's outbound bound.
+    /// Charges of the frames queued and not yet written (see `append`).
     private(set) var countedBytes = 0
     private var countedMarkers: [(end: Int, size: Int)] = []
     private var countedStart = 0
@@ -21,17 +21,19 @@ struct OutboundBuffer {
     var pendingCount: Int { self.bytes.count - self.readOffset }
     var isEmpty: Bool { self.pendingCount == 0 }
 
-    /// Appends a whole frame produced by `write`; `mid` marks a chat message, and
-    /// `countsTowardBound` says whether the bytes count toward the slow-consumer bound.
-    mutating func append(mid: UInt64?, countsTowardBound: Bool, _ write: (inout [UInt8]) -> Void) {
+    /// Appends a whole frame produced by `write`. `mid` marks a chat message; `chargedBytes` is
+    /// what the frame was charged against the slow-consumer bound when it was queued (0: not
+    /// counted), and exactly that is released once it is written, so the endpoint's running
+    /// total returns to zero whatever the frame's encoded size (compression changes it).
+    mutating func append(mid: UInt64?, chargedBytes: Int = 0, _ write: (inout [UInt8]) -> Void) {
         let start = self.bytes.count
         write(&self.bytes)
         let end = self.bytes.count
         self.frameEnds.append((start, end))
         if let mid { self.markers.append((end, mid)) }
-        if countsTowardBound {
-            self.countedBytes += end - start
-            self.countedMarkers.append((end, end - start))
+        if chargedBytes > 0 {
+            self.countedBytes += chargedBytes
+            self.countedMarkers.append((end, chargedBytes))
         }
     }
 

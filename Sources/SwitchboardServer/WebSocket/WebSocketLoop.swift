@@ -242,7 +242,7 @@ final class WebSocketLoop: Sendable {
                 self.dispatch(event, of: client)
             }
             if client.protocolState.hasPendingOutput {
-                client.out.append(mid: nil, countsTowardBound: false) { output in
+                client.out.append(mid: nil) { output in
                     client.protocolState.drainOutput(into: &output)
                 }
                 self.markDirty(client)
@@ -264,7 +264,7 @@ final class WebSocketLoop: Sendable {
                         self.loop.hub.receiveFromWebSocket(bytes, from: endpoint.connectionID)
                     }
                 case .echo:
-                    client.out.append(mid: nil, countsTowardBound: false) { output in
+                    client.out.append(mid: nil) { output in
                         try? client.protocolState.encodeText(payload, into: &output)
                     }
                     self.markDirty(client)
@@ -272,14 +272,14 @@ final class WebSocketLoop: Sendable {
             case .binary(let payload):
                 // The chat endpoint refuses binary frames inside the protocol state machine
                 // (close 1003); only the echo endpoint sees them.
-                client.out.append(mid: nil, countsTowardBound: false) { output in
+                client.out.append(mid: nil) { output in
                     try? client.protocolState.encodeBinary(payload, into: &output)
                 }
                 self.markDirty(client)
             case .ping(let payload):
                 // Answered here, in event order, so a pong between two fragments of a message
                 // precedes that message's echo (RFC 6455 §5.5.2 asks for a prompt answer).
-                client.out.append(mid: nil, countsTowardBound: false) { output in
+                client.out.append(mid: nil) { output in
                     try? client.protocolState.encodePong(payload, into: &output)
                 }
                 self.markDirty(client)
@@ -321,7 +321,8 @@ final class WebSocketLoop: Sendable {
                     }
                     continue
                 }
-                client.out.append(mid: outbound.mid, countsTowardBound: outbound.countsTowardBound) { output in
+                let charge = outbound.countsTowardBound ? WebSocketEndpoint.chargedSize(of: outbound.frame) : 0
+                client.out.append(mid: outbound.mid, chargedBytes: charge) { output in
                     outbound.frame.bytes.withUnsafeBytes { bytes in
                         try? client.protocolState.encodeText(bytes, into: &output)
                     }
@@ -474,7 +475,7 @@ final class WebSocketLoop: Sendable {
             }
             client.endpoint?.markClosing()
             if (try? client.protocolState.close(code: code, reason: text)) != nil {
-                client.out.append(mid: nil, countsTowardBound: false) { output in
+                client.out.append(mid: nil) { output in
                     client.protocolState.drainOutput(into: &output)
                 }
                 let settings = self.loop.settings
@@ -540,7 +541,7 @@ final class WebSocketLoop: Sendable {
                 } else if silence >= settings.pingSeconds && now - client.lastPingSent >= settings.pingSeconds {
                     client.lastPingSent = now
                     if (try? client.protocolState.sendPing(Array("switchboard".utf8))) != nil {
-                        client.out.append(mid: nil, countsTowardBound: false) { output in
+                        client.out.append(mid: nil) { output in
                             client.protocolState.drainOutput(into: &output)
                         }
                         self.markDirty(client)
