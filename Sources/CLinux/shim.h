@@ -2,9 +2,8 @@
 #ifndef SWITCHBOARD_CLINUX_SHIM_H
 #define SWITCHBOARD_CLINUX_SHIM_H
 
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
+/* No _GNU_SOURCE here: it would change glibc's structs (fd_set, rusage) and clash with
+   Swift's own Glibc module in a clean build. The two GNU functions used are declared below. */
 #include <pthread.h>
 
 #include <sys/epoll.h>
@@ -34,11 +33,13 @@ static inline uint32_t sb_epoll_event_flags(const struct epoll_event *event) {
 }
 
 /* Pins the calling thread to one CPU; returns 0 on success. Used by benchmarks only. */
+int sched_setaffinity(pid_t pid, size_t mask_size, const void *mask);
 static inline int sb_pin_to_cpu(int cpu) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    return sched_setaffinity(0, sizeof set, &set);
+    /* The kernel's affinity mask is a plain bit array; 1024 CPUs, as glibc's cpu_set_t. */
+    unsigned long mask[1024 / (8 * sizeof(unsigned long))] = {0};
+    if (cpu < 0 || cpu >= 1024) return -1;
+    mask[cpu / (8 * sizeof(unsigned long))] |= 1UL << (cpu % (8 * sizeof(unsigned long)));
+    return sched_setaffinity(0, sizeof mask, mask);
 }
 
 /* Names the calling thread (as top -H and gdb show it); at most 15 characters are kept. */
