@@ -188,6 +188,30 @@ import WebSocketCore
         try Self.expectHealthy(server)
     }
 
+    /// Found by fuzzing (Fuzz/request-target): the target is split on Characters, so a raw
+    /// combining mark right after `?`, `&` or `#` fuses with it into one grapheme and the
+    /// delimiter goes unseen. The query must start at the `?` byte whatever follows it.
+    @Test(arguments: ["/healthz?\u{301}x=1", "/healthz#\u{65E}frag"])
+    func combiningMarkAfterADelimiterDoesNotHideIt(target: String) throws {
+        let server = try TestServer()
+        let outcome = try Self.exchange(
+            port: server.port, Array("GET \(target) HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+        #expect(outcome.response?.status == 200)
+        #expect(outcome.response?.text == "ok\n")
+        try Self.expectHealthy(server)
+    }
+
+    @Test func combiningMarkAfterAmpersandStillSeparatesParameters() throws {
+        let server = try TestServer()
+        let client = try LongPollTests.bound("marked", port: server.port)
+        let target = "/v1/poll?sid=\(client.sid ?? "")&\u{301}x=1&timeout=1"
+        let outcome = try Self.exchange(
+            port: server.port, Array("GET \(target) HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+        #expect(outcome.response?.status == 200, "the session is found")
+        #expect(outcome.response?.text == #"{"events":[],"last":0}"# + "\n")
+        try Self.expectHealthy(server)
+    }
+
     // MARK: Bodies
 
     /// A declared length over `--max-body-bytes` is known to be too large from the headers;
@@ -404,34 +428,42 @@ import WebSocketCore
 
     // MARK: Helpers
 
+    /// One raw exchange: the response, if any, and the connection it came on.
     struct Outcome: CustomStringConvertible {
         let response: RawHTTPResponse?
-        let closedAfterwards: Bool
+        let socket: TestSocket
+        /// Set when the server already closed before answering (or never answered).
+        let knownClosed: Bool?
+
+        /// Whether the server closes the connection (EOF) within the socket's timeout; only
+        /// asked when a test cares, because a kept-alive connection costs the whole timeout.
+        var closedAfterwards: Bool {
+            if let knownClosed { return knownClosed }
+            return (try? self.socket.receiveSome().isEmpty) ?? false
+        }
 
         var description: String {
-            let status = self.response.map { "\($0.status) \($0.text.prefix(60).debugDescription)" }
-            return "\(status ?? "no response"), \(self.closedAfterwards ? "closed" : "still open")"
+            self.response.map { "\($0.status) \($0.text.prefix(60).debugDescription)" }
+                ?? "no response"
         }
     }
 
-    /// Sends `request` on a fresh connection, reads one response if there is one, and whether
-    /// the server then closed the connection within `timeoutSeconds`.
+    /// Sends `request` on a fresh connection and reads one response if there is one; every
+    /// read waits at most `timeoutSeconds`.
     static func exchange(
         port: UInt16, _ request: [UInt8], timeoutSeconds: Int = 5
     ) throws -> Outcome {
         let socket = try TestSocket(port: port, timeoutSeconds: timeoutSeconds)
         try socket.send(request)
         var reader = ResponseReader(socket: socket)
-        var response: RawHTTPResponse?
         do {
-            response = try reader.readResponse()
+            let response = try reader.readResponse()
+            return Outcome(response: response, socket: socket, knownClosed: nil)
         } catch TestSocketError.malformed("closed before headers") {
-            return Outcome(response: nil, closedAfterwards: reader.buffered.isEmpty)
+            return Outcome(response: nil, socket: socket, knownClosed: reader.buffered.isEmpty)
         } catch TestSocketError.timedOut {
-            return Outcome(response: nil, closedAfterwards: false)
+            return Outcome(response: nil, socket: socket, knownClosed: false)
         }
-        let closed = (try? socket.receiveSome().isEmpty) ?? false
-        return Outcome(response: response, closedAfterwards: closed)
     }
 
     static func expectHealthy(
