@@ -15,9 +15,12 @@ func fuzzCheck(
 /// Reads a fuzzer's input front to back: a few leading bytes choose options, the rest is
 /// the payload under test. Running out of bytes yields zeros, so every input is usable.
 struct FuzzInput {
+    /// The whole input, owned by libFuzzer for the duration of one run.
     let bytes: UnsafeRawBufferPointer
+    /// How many bytes have been taken.
     private(set) var offset = 0
 
+    /// Wraps libFuzzer's arguments; a nil pointer reads as empty input.
     init(_ data: UnsafePointer<UInt8>?, _ size: Int) {
         self.bytes = UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size)
     }
@@ -41,6 +44,7 @@ struct ChunkSizes {
     private let largest: UInt32
     private var state: UInt32
 
+    /// Starts the sequence that `seed` names.
     init(seed: UInt8) {
         self.largest = UInt32(seed)
         self.state = UInt32(seed) | 0x5EED_0000

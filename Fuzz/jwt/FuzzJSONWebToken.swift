@@ -62,6 +62,8 @@ private func checkRefusedFromExpiry(_ token: String) {
         "token accepted at its exp")
 }
 
+/// The secret the committed seeds are signed with, a second one that must never accept them,
+/// and the uid they name.
 enum FuzzSecrets {
     static let secret = Array("switchboard-fuzz-secret".utf8)
     static let uid = "alice"

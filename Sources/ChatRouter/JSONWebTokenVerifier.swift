@@ -111,6 +111,8 @@ extension JSONWebTokenVerifier {
     /// One JSON object member: its key and value as the reader found them.
     private typealias Member = (key: JSONStringSpan, value: JSONValueSummary)
 
+    /// Checks the decoded header: a JSON object with `alg` exactly `HS256`, a string `typ` if
+    /// any, no `crit`, no repeated member among those three.
     static func checkHeader(_ header: [UInt8]) throws(JSONWebTokenError) {
         var algorithmIsHS256: Bool?
         var hasCritical = false
@@ -133,6 +135,8 @@ extension JSONWebTokenVerifier {
         guard !hasCritical else { throw .unsupportedCriticalHeader }
     }
 
+    /// Reads `sub`, `exp` and `nbf` from the decoded claims set, checking their types and
+    /// that none repeats; other members are validated as JSON and ignored.
     static func parseClaims(_ claims: [UInt8]) throws(JSONWebTokenError) -> Claims {
         var parsed = Claims()
         let read = claims.withUnsafeBytes { bytes in
@@ -157,6 +161,7 @@ extension JSONWebTokenVerifier {
         return parsed
     }
 
+    /// Checks the claims against the uid being bound and the clock (Unix milliseconds).
     static func check(
         _ claims: Claims, uid: String, now: Int64, leewaySeconds: Int64
     ) throws(JSONWebTokenError) {
