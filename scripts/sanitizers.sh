@@ -42,8 +42,7 @@ run_phase() {
     fi
     echo "  $label: $(( $(date +%s) - started )) s (exit $status, log $log)"
     if [ "$status" -ne 0 ]; then
-        grep -E -A 12 'ERROR: (Address|Leak|Thread)Sanitizer|WARNING: ThreadSanitizer|error:|✘' \
-            "$log" | head -n 80 >&2 || true
+        grep -E 'Sanitizer|error:|^✘ Test .* (failed|passed) after' "$log" | head -n 60 >&2 || true
     fi
     return "$status"
 }
