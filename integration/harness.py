@@ -22,11 +22,12 @@ class Server:
         self.process = None
         self.port = None
         self.log_path = None
+        self.log_file = None
         self.data_dir = tempfile.mkdtemp(prefix="switchboard-it-")
 
     def start(self, port=0):
         self.log_path = tempfile.mktemp(prefix="switchboard-log-", suffix=".txt")
-        log = open(self.log_path, "wb")
+        self.log_file = open(self.log_path, "wb")
         environment = dict(os.environ)
         environment.update(self.env)
         args = [self.binary, "--host", "127.0.0.1", "--port", str(port),
@@ -34,7 +35,7 @@ class Server:
         if not any(flag.startswith("--store") for flag in self.flags):
             environment.setdefault("SWITCHBOARD_DATA_DIR", self.data_dir)
         self.process = subprocess.Popen(args + self.flags, stdout=subprocess.DEVNULL,
-                                        stderr=log, env=environment)
+                                        stderr=self.log_file, env=environment)
         deadline = time.time() + 20
         while time.time() < deadline:
             with open(self.log_path, "rb") as handle:
@@ -43,6 +44,7 @@ class Server:
                 self.port = int(match.group(1))
                 return self
             if self.process.poll() is not None:
+                self.log_file.close()
                 raise RuntimeError("server exited: " + self.log())
             time.sleep(0.05)
         raise RuntimeError("server did not start: " + self.log())
@@ -59,6 +61,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if getattr(self, "log_file", None) and not self.log_file.closed:
+            self.log_file.close()
         return self.process.returncode if self.process else None
 
     @property

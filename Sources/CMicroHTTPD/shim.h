@@ -17,11 +17,20 @@ static const uint64_t sb_mhd_size_unknown = MHD_SIZE_UNKNOWN;
 
 /* Starts a daemon whose options all come from a MHD_OPTION_END-terminated array. */
 static inline struct MHD_Daemon *sb_start_daemon(unsigned int flags, uint16_t port,
+                                                 MHD_AcceptPolicyCallback accept_policy,
+                                                 void *accept_policy_cls,
                                                  MHD_AccessHandlerCallback handler,
                                                  void *handler_cls,
                                                  const struct MHD_OptionItem *options) {
-    return MHD_start_daemon(flags, port, NULL, NULL, handler, handler_cls,
+    return MHD_start_daemon(flags, port, accept_policy, accept_policy_cls, handler, handler_cls,
                             MHD_OPTION_ARRAY, options, MHD_OPTION_END);
+}
+
+/* The socket of a connection, or -1. libmicrohttpd owns it: never close it. */
+static inline int sb_connection_socket(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info == NULL ? -1 : info->connect_fd;
 }
 
 /* Closes an upgraded socket.  Must be called exactly once per handle, before MHD_stop_daemon. */

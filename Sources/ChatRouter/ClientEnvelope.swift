@@ -54,7 +54,7 @@ public struct ClientEnvelope: Equatable, Hashable, Sendable {
         _ bytes: UnsafeRawBufferPointer, limits: EnvelopeLimits = EnvelopeLimits()
     ) throws(RejectedEnvelope) -> ClientEnvelope {
         var decoder = EnvelopeDecoder(bytes, limits: limits)
-        return try decoder.decodeSingle().get()
+        return try decoder.decodeSingle()
     }
 
     /// Decodes and validates one envelope held in an array; see `decode(_:limits:)` for an
@@ -62,9 +62,10 @@ public struct ClientEnvelope: Equatable, Hashable, Sendable {
     public static func decode(
         _ bytes: [UInt8], limits: EnvelopeLimits = EnvelopeLimits()
     ) throws(RejectedEnvelope) -> ClientEnvelope {
+        // `withUnsafeBytes` rethrows untyped errors, so the typed error rides in a Result.
         let result = bytes.withUnsafeBytes { buffer in
             var decoder = EnvelopeDecoder(buffer, limits: limits)
-            return decoder.decodeSingle()
+            return Result { () throws(RejectedEnvelope) in try decoder.decodeSingle() }
         }
         return try result.get()
     }
@@ -74,9 +75,10 @@ public struct ClientEnvelope: Equatable, Hashable, Sendable {
     public static func decode(
         _ bytes: ArraySlice<UInt8>, limits: EnvelopeLimits = EnvelopeLimits()
     ) throws(RejectedEnvelope) -> ClientEnvelope {
+        // `withUnsafeBytes` rethrows untyped errors, so the typed error rides in a Result.
         let result = bytes.withUnsafeBytes { buffer in
             var decoder = EnvelopeDecoder(buffer, limits: limits)
-            return decoder.decodeSingle()
+            return Result { () throws(RejectedEnvelope) in try decoder.decodeSingle() }
         }
         return try result.get()
     }

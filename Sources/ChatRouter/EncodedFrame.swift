@@ -9,18 +9,30 @@ public struct EncodedFrame: Equatable, Hashable, Sendable {
 
     /// Encodes `frame`, leaving out its `seq` whatever it holds.
     public init(_ frame: ServerFrame) {
-        var output: [UInt8] = []
-        frame.encode(to: &output, includingSeq: false)
-        self.bytes = output
+        var withoutSeq = frame
+        withoutSeq.seq = nil
+        self.bytes = JSONEncoding.bytes(of: withoutSeq)
     }
 
     /// Appends the frame with `"seq":seq` as its last field.
     public func append(to output: inout [UInt8], seq: UInt64) {
-        // `bytes` always ends with the closing brace, since only `init` builds it.
-        output.append(contentsOf: self.bytes.dropLast())
-        JSONWriter.appendRaw(#","seq":"#, to: &output)
-        JSONWriter.appendInteger(seq, to: &output)
-        output.append(ASCII.closeBrace)
+        JSONEncoding.append(SequencedJSON(frameBytes: self.bytes, seq: seq), to: &output)
+    }
+}
+
+/// An encoded frame with `,"seq":N` spliced in before its closing brace.
+private struct SequencedJSON: JSONEncodable {
+    /// Output of `FrameJSON` without seq: always at least `{…}`, ending with the brace.
+    let frameBytes: [UInt8]
+    let seq: UInt64
+
+    func write<Sink: JSONSink>(to sink: inout Sink) {
+        self.frameBytes.withUnsafeBufferPointer { frame in
+            sink.writeRaw(UnsafeBufferPointer(rebasing: frame.dropLast()))
+        }
+        sink.writeRaw(#","seq":"#)
+        sink.writeInteger(self.seq)
+        sink.writeByte(ASCII.closeBrace)
     }
 }
 
@@ -45,15 +57,24 @@ public enum LongPollResponse {
     public static func appendEvents(
         _ events: some Sequence<SequencedFrame>, last: UInt64, to output: inout [UInt8]
     ) {
-        JSONWriter.appendRaw(#"{"events":["#, to: &output)
+        JSONEncoding.appendRaw(#"{"events":["#, to: &output)
         var isFirst = true
         for event in events {
             if !isFirst { output.append(ASCII.comma) }
             isFirst = false
             event.frame.append(to: &output, seq: event.seq)
         }
-        JSONWriter.appendRaw(#"],"last":"#, to: &output)
-        JSONWriter.appendInteger(last, to: &output)
-        output.append(ASCII.closeBrace)
+        JSONEncoding.append(LastJSON(last: last), to: &output)
+    }
+}
+
+/// The tail of a long-poll answer: `],"last":L}`.
+private struct LastJSON: JSONEncodable {
+    let last: UInt64
+
+    func write<Sink: JSONSink>(to sink: inout Sink) {
+        sink.writeRaw(#"],"last":"#)
+        sink.writeInteger(self.last)
+        sink.writeByte(ASCII.closeBrace)
     }
 }

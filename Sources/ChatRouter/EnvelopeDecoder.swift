@@ -12,19 +12,22 @@ struct EnvelopeDecoder {
     }
 
     /// Decodes a body that must be exactly one envelope object.
-    mutating func decodeSingle() -> Result<ClientEnvelope, RejectedEnvelope> {
+    mutating func decodeSingle() throws(RejectedEnvelope) -> ClientEnvelope {
+        var fields = EnvelopeFields()
+        var isObject = false
         do throws(JSONSyntaxError) {
-            guard self.reader.peekAfterWhitespace() == ASCII.openBrace else {
+            if self.reader.peekAfterWhitespace() == ASCII.openBrace {
+                try self.readEnvelopeFields(into: &fields)
+                isObject = true
+            } else {
                 _ = try self.reader.readValue()
-                try self.reader.expectEndOfInput()
-                return .failure(RejectedEnvelope(reason: .notAnObject))
             }
-            let fields = try self.readEnvelopeFields()
             try self.reader.expectEndOfInput()
-            return self.validate(fields)
         } catch {
-            return .failure(RejectedEnvelope(reason: .notJSON(error)))
+            throw RejectedEnvelope(reason: .notJSON(error))
         }
+        guard isObject else { throw RejectedEnvelope(reason: .notAnObject) }
+        return try self.validate(fields)
     }
 
     /// Decodes a long-poll body: one envelope object, or an array of them.
@@ -32,9 +35,10 @@ struct EnvelopeDecoder {
         do throws(JSONSyntaxError) {
             switch self.reader.peekAfterWhitespace() {
             case ASCII.openBrace:
-                let fields = try self.readEnvelopeFields()
+                var fields = EnvelopeFields()
+                try self.readEnvelopeFields(into: &fields)
                 try self.reader.expectEndOfInput()
-                return .envelope(self.validate(fields))
+                return .envelope(self.validationResult(fields))
             case ASCII.openBracket:
                 return try self.readBatch()
             default:
@@ -61,7 +65,9 @@ struct EnvelopeDecoder {
             if elementCount > self.limits.maxBatchEnvelopes {
                 _ = try self.reader.readValue()
             } else if self.reader.peekAfterWhitespace() == ASCII.openBrace {
-                results.append(self.validate(try self.readEnvelopeFields()))
+                var fields = EnvelopeFields()
+                try self.readEnvelopeFields(into: &fields)
+                results.append(self.validationResult(fields))
             } else {
                 _ = try self.reader.readValue()
                 results.append(.failure(RejectedEnvelope(reason: .notAnObject)))
@@ -77,18 +83,64 @@ struct EnvelopeDecoder {
 
     /// Reads the object at the reader's position, remembering the last value of each known
     /// field and validating and skipping everything else.
-    private mutating func readEnvelopeFields() throws(JSONSyntaxError) -> EnvelopeFields {
+    private mutating func readEnvelopeFields(
+        into fields: inout EnvelopeFields
+    ) throws(JSONSyntaxError) {
         try self.reader.enterObject()
-        var fields = EnvelopeFields()
         var isFirst = true
 
-        while let key = try self.reader.nextObjectKey(isFirst: &isFirst) {
-            let value = try self.reader.readValue()
-            if let field = self.knownField(named: key) {
+        while try self.reader.nextMember(isFirst: &isFirst) {
+            let field: EnvelopeField?
+            if let word = self.reader.wordAfterCurrentByte(),
+                let (compactField, length) = Self.compactKnownKey(word)
+            {
+                // The opening quote, the name and its `":`, all checked by the match.
+                self.reader.skipMatchedBytes(1 + length)
+                field = compactField
+            } else {
+                field = self.knownField(named: try self.reader.readKeyAndColon())
+            }
+
+            // Envelope values are nearly always strings: read those without the dispatch.
+            let value: JSONValueSummary =
+                self.reader.peekAfterWhitespace() == ASCII.quote
+                ? .string(try self.reader.readString()) : try self.reader.readValue()
+            if let field {
                 fields[field] = FieldValue(value)
             }
         }
-        return fields
+    }
+
+    /// Recognises a known key written compactly, `name":` right after the opening quote, from
+    /// the eight bytes after that quote; returns the field and the bytes matched. Anything
+    /// else (spaces before the colon, escapes, unknown keys) takes the general path.
+    @inline(__always)
+    private static func compactKnownKey(_ word: UInt64) -> (EnvelopeField, Int)? {
+        @inline(__always)
+        func matches(_ packedName: UInt64, nameLength: Int) -> Bool {
+            let length = nameLength + 2
+            let pattern = packedName | (0x3A22 &<< UInt64(8 * nameLength))
+            let mask: UInt64 = length == 8 ? .max : (1 &<< UInt64(8 * length)) &- 1
+            return word & mask == pattern
+        }
+
+        switch word & 0xFF {
+        case 0x74:  // t
+            if matches(PackedKey.type, nameLength: 4) { return (.type, 6) }
+            if matches(PackedKey.touid, nameLength: 5) { return (.touid, 7) }
+            if matches(PackedKey.token, nameLength: 5) { return (.token, 7) }
+        case 0x75:  // u
+            if matches(PackedKey.uid, nameLength: 3) { return (.uid, 5) }
+        case 0x6D:  // m
+            if matches(PackedKey.msg, nameLength: 3) { return (.msg, 5) }
+        case 0x69:  // i
+            if matches(PackedKey.id, nameLength: 2) { return (.id, 4) }
+        case 0x73:  // s
+            if matches(PackedKey.since, nameLength: 5) { return (.since, 7) }
+        default:
+            break
+        }
+        return nil
     }
 
     private func knownField(named key: JSONStringSpan) -> EnvelopeField? {
@@ -112,33 +164,50 @@ struct EnvelopeDecoder {
 
     // MARK: Validation
 
-    private func validate(_ fields: EnvelopeFields) -> Result<ClientEnvelope, RejectedEnvelope> {
-        // What the reply echoes is gathered first, so every rejection below can carry it.
+    private func validationResult(_ fields: EnvelopeFields)
+        -> Result<ClientEnvelope, RejectedEnvelope>
+    {
+        Result { () throws(RejectedEnvelope) in try self.validate(fields) }
+    }
+
+    private func validate(_ fields: EnvelopeFields) throws(RejectedEnvelope) -> ClientEnvelope {
+        // The id is read first so every rejection below can echo it; the type string is only
+        // built when a rejection needs it.
         let id = self.requestID(fields.id)
-        var requestType: String?
-        if case .string(let span) = fields.type {
-            requestType = self.reader.decodeString(span)
-        }
-        func reject(_ reason: EnvelopeError) -> Result<ClientEnvelope, RejectedEnvelope> {
-            .failure(RejectedEnvelope(reason: reason, requestType: requestType, requestID: id.echo))
+        func rejection(_ reason: EnvelopeError) -> RejectedEnvelope {
+            var requestType: String?
+            if case .string(let span) = fields.type {
+                requestType = self.reader.decodeString(span)
+            }
+            return RejectedEnvelope(reason: reason, requestType: requestType, requestID: id.echo)
         }
 
         let kind: ClientEnvelope.Kind
         switch fields.type {
-        case .absent: return reject(.missingField(.type))
-        case .number, .otherType: return reject(.invalidField(.type, .wrongType))
-        case .string:
-            guard let known = requestType.flatMap(ClientEnvelope.Kind.init(rawValue:)) else {
-                return reject(.unknownType)
-            }
+        case .absent: throw rejection(.missingField(.type))
+        case .number, .otherType: throw rejection(.invalidField(.type, .wrongType))
+        case .string(let span):
+            guard let known = self.kind(named: span) else { throw rejection(.unknownType) }
             kind = known
         }
 
         do throws(EnvelopeError) {
-            let envelope = try self.checkedEnvelope(kind, fields, id: id)
-            return .success(envelope)
+            return try self.checkedEnvelope(kind, fields, id: id)
         } catch {
-            return reject(error)
+            throw rejection(error)
+        }
+    }
+
+    private func kind(named span: JSONStringSpan) -> ClientEnvelope.Kind? {
+        guard let packed = self.reader.packedKey(span) else {
+            return ClientEnvelope.Kind(rawValue: self.reader.decodeString(span))
+        }
+        switch packed {
+        case PackedKey.bind: return .bind
+        case PackedKey.send: return .send
+        case PackedKey.join: return .join
+        case PackedKey.exit: return .exit
+        default: return nil
         }
     }
 
@@ -205,7 +274,13 @@ struct EnvelopeDecoder {
             throw .invalidField(field, .tooLong)
         }
         if text.utf8.isEmpty { throw .invalidField(field, .empty) }
-        if Self.containsControlCharacter(text) { throw .invalidField(field, .controlCharacter) }
+        // Without escapes the input bytes are the text's bytes; checking them in place
+        // avoids walking the String's UTF-8 view.
+        let hasControl =
+            span.hasEscapes
+            ? Self.containsControlCharacter(text.utf8)
+            : self.reader.containsControlCharacter(span)
+        if hasControl { throw .invalidField(field, .controlCharacter) }
         return text
     }
 
@@ -231,16 +306,18 @@ struct EnvelopeDecoder {
     /// The decoded string, or nil when it is longer than `maxBytes` bytes of UTF-8. An
     /// unescaped string's raw length is exact, so an oversized one is refused uncopied.
     private func string(_ span: JSONStringSpan, maxBytes: Int) -> String? {
-        if !span.hasEscapes, span.rawCount > maxBytes { return nil }
+        if !span.hasEscapes {
+            return span.rawCount > maxBytes ? nil : self.reader.decodeString(span)
+        }
         let text = self.reader.decodeString(span)
         return text.utf8.count > maxBytes ? nil : text
     }
 
     /// SPEC: a uid has no control characters: C0 (U+0000–U+001F), DEL (U+007F) and C1
     /// (U+0080–U+009F, encoded as 0xC2 0x80–0x9F).
-    private static func containsControlCharacter(_ text: String) -> Bool {
+    private static func containsControlCharacter(_ utf8: String.UTF8View) -> Bool {
         var previousWasC2 = false
-        for byte in text.utf8 {
+        for byte in utf8 {
             if byte < 0x20 || byte == 0x7F || (previousWasC2 && byte <= 0x9F) { return true }
             previousWasC2 = byte == 0xC2
         }
@@ -303,8 +380,8 @@ struct EnvelopeFields {
     }
 }
 
-/// Each known key's bytes packed little-endian into an integer, as `JSONReader.packedKey`
-/// produces them, so a key is recognised with one comparison.
+/// The bytes of each known key and type name packed little-endian into an integer, as
+/// `JSONReader.packedKey` produces them, so a name is recognised with one comparison.
 enum PackedKey {
     static let type: UInt64 = 0x6570_7974  // "type"
     static let uid: UInt64 = 0x64_6975  // "uid"
@@ -313,4 +390,8 @@ enum PackedKey {
     static let id: UInt64 = 0x6469  // "id"
     static let token: UInt64 = 0x6E_656B_6F74  // "token"
     static let since: UInt64 = 0x65_636E_6973  // "since"
+    static let bind: UInt64 = 0x646E_6962  // "bind"
+    static let send: UInt64 = 0x646E_6573  // "send"
+    static let join: UInt64 = 0x6E69_6F6A  // "join"
+    static let exit: UInt64 = 0x7469_7865  // "exit"
 }

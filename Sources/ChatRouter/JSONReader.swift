@@ -48,7 +48,8 @@ enum JSONValueSummary: Equatable {
 /// is clamped to `JSONReader.depthCeiling`.
 struct JSONReader {
     /// The highest nesting depth any reader accepts, whatever it was asked for: deep enough for
-    /// any real document, shallow enough that the recursion uses well under 100 KiB of stack.
+    /// any real document, shallow enough that the recursion stays far inside a thread's stack
+    /// (a few hundred bytes per level).
     static let depthCeiling = 512
 
     /// The nesting depth used when the caller does not choose one. Envelopes are flat; 64
@@ -69,6 +70,9 @@ struct JSONReader {
     init(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = JSONReader.defaultMaxDepth) {
         self.bytes = bytes
         self.count = bytes.count
+        // Limitation: containers are read recursively, so a caller asking for more than
+        // `depthCeiling` levels silently gets `depthCeiling`; deeper documents are refused
+        // with `.nestingTooDeep` rather than risk the stack.
         self.maxDepth = min(max(maxDepth, 0), JSONReader.depthCeiling)
     }
 
@@ -85,6 +89,7 @@ struct JSONReader {
     // MARK: Navigation
 
     /// The next byte after any whitespace, without consuming it; nil at the end of input.
+    @inline(__always)
     mutating func peekAfterWhitespace() -> UInt8? {
         self.skipWhitespace()
         return self.index < self.count ? self.bytes[self.index] : nil
@@ -148,15 +153,30 @@ struct JSONReader {
     ///
     /// Returns the member's key with the reader placed after its `:`, ready for the value; or
     /// nil once the closing `}` has been consumed. Start each object with `isFirst` true.
+    @inline(__always)
     mutating func nextObjectKey(isFirst: inout Bool) throws(JSONSyntaxError) -> JSONStringSpan? {
-        let separator = try self.nextSeparator(isFirst: &isFirst, closing: ASCII.closeBrace)
-        guard separator else { return nil }
+        guard try self.nextMember(isFirst: &isFirst) else { return nil }
+        return try self.readKeyAndColon()
+    }
 
+    /// Moves to the next member of the object being read, stopping at its key's opening
+    /// quote; false once the closing `}` has been consumed. Follow with `readKeyAndColon()`
+    /// or, having matched the key's bytes yourself, `skipMatchedBytes(_:)`.
+    @inline(__always)
+    mutating func nextMember(isFirst: inout Bool) throws(JSONSyntaxError) -> Bool {
+        guard try self.nextSeparator(isFirst: &isFirst, closing: ASCII.closeBrace) else {
+            return false
+        }
         self.skipWhitespace()
         guard self.index < self.count else { throw .unexpectedEndOfInput }
         guard self.bytes[self.index] == ASCII.quote else { throw .unexpectedCharacter }
-        let key = try self.readString()
+        return true
+    }
 
+    /// Reads the key at the reader's opening quote and the `:` after it.
+    @inline(__always)
+    mutating func readKeyAndColon() throws(JSONSyntaxError) -> JSONStringSpan {
+        let key = try self.readString()
         self.skipWhitespace()
         guard self.index < self.count else { throw .unexpectedEndOfInput }
         guard self.bytes[self.index] == ASCII.colon else { throw .unexpectedCharacter }
@@ -164,10 +184,24 @@ struct JSONReader {
         return key
     }
 
+    /// The eight bytes after the current one, first in the low lane; nil when fewer remain.
+    /// Lets a caller recognise a short key and its `":` with one load.
+    @inline(__always)
+    func wordAfterCurrentByte() -> UInt64? {
+        self.count - self.index > 8 ? ByteScan.word(self.bytes, at: self.index + 1) : nil
+    }
+
+    /// Skips bytes the caller has already checked to be valid JSON (such as a matched key).
+    @inline(__always)
+    mutating func skipMatchedBytes(_ byteCount: Int) {
+        self.index = min(self.index + byteCount, self.count)
+    }
+
     /// Moves to the next element of the array being read.
     ///
     /// Returns true with the reader placed at the element, or false once the closing `]` has
     /// been consumed. Start each array with `isFirst` true.
+    @inline(__always)
     mutating func nextArrayElement(isFirst: inout Bool) throws(JSONSyntaxError) -> Bool {
         try self.nextSeparator(isFirst: &isFirst, closing: ASCII.closeBracket)
     }
@@ -177,7 +211,15 @@ struct JSONReader {
     /// The decoded text of a string this reader has validated.
     func decodeString(_ span: JSONStringSpan) -> String {
         guard span.hasEscapes else {
-            return String(decoding: self.bytes[span.start..<span.end], as: UTF8.self)
+            // Up to 15 bytes this builds a small (inline) string directly, skipping the
+            // separate validation pass `String(decoding:as:)` makes.
+            return String(unsafeUninitializedCapacity: span.rawCount) { output in
+                guard let destination = output.baseAddress, let source = self.bytes.baseAddress
+                else { return 0 }
+                UnsafeMutableRawPointer(destination).copyMemory(
+                    from: source + span.start, byteCount: span.rawCount)
+                return span.rawCount
+            }
         }
         return String(unsafeUninitializedCapacity: span.rawCount) { output in
             self.unescape(span, into: output)
@@ -197,10 +239,30 @@ struct JSONReader {
         }
     }
 
+    /// Whether a validated string without escapes holds a control character: DEL (0x7F) or
+    /// C1 (0xC2 followed by 0x80...0x9F). C0 cannot occur raw in a valid string.
+    func containsControlCharacter(_ span: JSONStringSpan) -> Bool {
+        var offset = span.start
+        while offset < span.end {
+            let byte = self.bytes[offset]
+            if byte == 0x7F { return true }
+            if byte == 0xC2, offset + 1 < span.end, self.bytes[offset + 1] <= 0x9F { return true }
+            offset += 1
+        }
+        return false
+    }
+
     /// A string without escapes of up to 8 bytes, packed little-endian into an integer so a
     /// key can be matched with one comparison; nil for anything longer or escaped.
+    @inline(__always)
     func packedKey(_ span: JSONStringSpan) -> UInt64? {
         guard !span.hasEscapes, span.rawCount <= 8 else { return nil }
+        if self.count - span.start >= 8 {
+            // One load; the bytes past the key (its quote and what follows) are masked off.
+            let word = ByteScan.word(self.bytes, at: span.start)
+            let keptBits = UInt64(span.rawCount) &* 8
+            return keptBits == 64 ? word : word & ((1 &<< keptBits) &- 1)
+        }
         var packed: UInt64 = 0
         var shift: UInt64 = 0
         for offset in span.start..<span.end {
@@ -231,9 +293,12 @@ struct JSONReader {
         return value
     }
 
-    // MARK: Private
+    // MARK: Scanning
 
+    @inline(__always)
     private mutating func skipWhitespace() {
+        // Compact JSON has no whitespace at all: check for that before looping.
+        guard self.index < self.count, self.bytes[self.index] <= ASCII.space else { return }
         while self.index < self.count {
             switch self.bytes[self.index] {
             case ASCII.space, ASCII.lineFeed, ASCII.carriageReturn, ASCII.tab:
@@ -244,6 +309,7 @@ struct JSONReader {
         }
     }
 
+    @inline(__always)
     private mutating func enterContainer() throws(JSONSyntaxError) {
         if self.depth >= self.maxDepth { throw .nestingTooDeep }
         self.depth += 1
@@ -252,6 +318,7 @@ struct JSONReader {
 
     /// Handles the `,` between members or elements and the closing bracket. Returns true when
     /// another member or element follows.
+    @inline(__always)
     private mutating func nextSeparator(
         isFirst: inout Bool, closing: UInt8
     ) throws(JSONSyntaxError) -> Bool {
@@ -334,51 +401,46 @@ struct JSONReader {
         byte &- ASCII.zero < 10
     }
 
-    /// Reads a string starting at its opening quote, validating escapes and UTF-8, and leaves
-    /// the reader after the closing quote.
-    private mutating func readString() throws(JSONSyntaxError) -> JSONStringSpan {
+    /// Reads a string starting at its opening quote (which the caller has peeked), validating
+    /// escapes and UTF-8, and leaves the reader after the closing quote.
+    mutating func readString() throws(JSONSyntaxError) -> JSONStringSpan {
         self.index += 1
         let start = self.index
         var hasEscapes = false
+        self.skipPlainASCII()
 
         while true {
-            self.skipPlainASCII()
             guard self.index < self.count else { throw .unexpectedEndOfInput }
             let byte = self.bytes[self.index]
 
-            if byte == ASCII.quote {
+            if byte >= 0x80 {
+                try self.readMultibyteRun()
+            } else if byte == ASCII.quote {
                 self.index += 1
                 return JSONStringSpan(start: start, end: self.index - 1, hasEscapes: hasEscapes)
             } else if byte == ASCII.backslash {
                 hasEscapes = true
                 try self.readEscape()
+                self.skipPlainASCII()
             } else if byte < 0x20 {
                 throw .controlCharacterInString
-            } else if byte < 0x80 {
-                self.index += 1
             } else {
-                try self.readMultibyteScalar(leadByte: byte)
+                self.index += 1
+                self.skipPlainASCII()
             }
         }
     }
 
-    /// Skips, eight bytes at a time, ASCII that needs no attention inside a string: anything
-    /// but a quote, a backslash, a control character or a non-ASCII byte.
+    /// Moves to the next byte inside a string that needs a look (a quote, a backslash, a
+    /// control or non-ASCII byte), eight bytes at a time; stops early near the end of input.
+    @inline(__always)
     private mutating func skipPlainASCII() {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highBits: UInt64 = 0x8080_8080_8080_8080
         while self.count - self.index >= 8 {
-            let word = self.bytes.loadUnaligned(fromByteOffset: self.index, as: UInt64.self)
-            let quotes = word ^ (ones &* UInt64(ASCII.quote))
-            let backslashes = word ^ (ones &* UInt64(ASCII.backslash))
-            // A byte is flagged when it is zero after the XOR (a quote or backslash), below
-            // 0x20, or has its high bit set. False alarms only cost a trip to the slow path.
-            let special =
-                (quotes &- ones) & ~quotes
-                | (backslashes &- ones) & ~backslashes
-                | (word &- ones &* 0x20) & ~word
-                | word
-            if special & highBits != 0 { return }
+            let mask = ByteScan.readerAttentionMask(ByteScan.word(self.bytes, at: self.index))
+            if mask != 0 {
+                self.index += ByteScan.firstFlaggedByte(mask)
+                return
+            }
             self.index += 8
         }
     }
@@ -419,36 +481,51 @@ struct JSONReader {
         return unit
     }
 
-    /// Validates one multi-byte UTF-8 sequence per the well-formed table of RFC 3629 §4.
-    private mutating func readMultibyteScalar(leadByte: UInt8) throws(JSONSyntaxError) {
-        let length: Int
-        var secondRange: ClosedRange<UInt8> = 0x80...0xBF
-        switch leadByte {
-        case 0xC2...0xDF: length = 2
-        case 0xE0:
-            length = 3
-            secondRange = 0xA0...0xBF  // no overlongs
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED:
-            length = 3
-            secondRange = 0x80...0x9F  // no UTF-16 surrogates
-        case 0xF0:
-            length = 4
-            secondRange = 0x90...0xBF  // no overlongs
-        case 0xF1...0xF3: length = 4
-        case 0xF4:
-            length = 4
-            secondRange = 0x80...0x8F  // nothing above U+10FFFF
-        default: throw .invalidUTF8  // continuation bytes, C0, C1, F5...FF
-        }
+    /// Validates a run of multi-byte UTF-8 sequences, up to the next ASCII byte, per the
+    /// well-formed table of RFC 3629 §4. Works on a local offset with wrapping arithmetic
+    /// (every sum is bounded by `count`) because this loop carries non-Latin text.
+    private mutating func readMultibyteRun() throws(JSONSyntaxError) {
+        var offset = self.index
+        let end = self.count
+        while offset < end {
+            let lead = self.bytes[offset]
+            if lead < 0x80 { break }
+            let available = end &- offset
 
-        guard self.count - self.index >= length else { throw .invalidUTF8 }
-        guard secondRange.contains(self.bytes[self.index + 1]) else { throw .invalidUTF8 }
-        for offset in (self.index + 2)..<(self.index + length) {
-            guard self.bytes[offset] & 0xC0 == 0x80 else { throw .invalidUTF8 }
+            if lead < 0xE0 {
+                // C0 and C1 would be overlong; 0x80...0xBF are stray continuation bytes.
+                guard lead >= 0xC2, available >= 2,
+                    Self.isContinuation(self.bytes[offset &+ 1])
+                else { throw .invalidUTF8 }
+                offset &+= 2
+            } else if lead < 0xF0 {
+                guard available >= 3 else { throw .invalidUTF8 }
+                // E0 needs A0...BF (no overlongs); ED needs 80...9F (no UTF-16 surrogates).
+                let second = self.bytes[offset &+ 1]
+                let lowest: UInt8 = lead == 0xE0 ? 0xA0 : 0x80
+                let highest: UInt8 = lead == 0xED ? 0x9F : 0xBF
+                guard second >= lowest, second <= highest,
+                    Self.isContinuation(self.bytes[offset &+ 2])
+                else { throw .invalidUTF8 }
+                offset &+= 3
+            } else {
+                guard lead <= 0xF4, available >= 4 else { throw .invalidUTF8 }
+                // F0 needs 90...BF (no overlongs); F4 needs 80...8F (nothing above U+10FFFF).
+                let second = self.bytes[offset &+ 1]
+                let lowest: UInt8 = lead == 0xF0 ? 0x90 : 0x80
+                let highest: UInt8 = lead == 0xF4 ? 0x8F : 0xBF
+                guard second >= lowest, second <= highest,
+                    Self.isContinuation(self.bytes[offset &+ 2]),
+                    Self.isContinuation(self.bytes[offset &+ 3])
+                else { throw .invalidUTF8 }
+                offset &+= 4
+            }
         }
-        self.index += length
+        self.index = offset
     }
+
+    @inline(__always)
+    private static func isContinuation(_ byte: UInt8) -> Bool { byte & 0xC0 == 0x80 }
 
     /// Writes the decoded UTF-8 of a validated string into `output`, which holds at least
     /// `span.rawCount` bytes; returns the number of bytes written.

@@ -135,6 +135,7 @@ public final class Router {
         }
         guard self.takeRateToken(&connection, now: now) else {
             self.connections[id] = connection
+            self.statistics.rateLimited += 1
             return self.error(429, "rate limit exceeded", for: envelope)
         }
         self.connections[id] = connection

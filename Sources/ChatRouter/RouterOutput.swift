@@ -53,6 +53,8 @@ public struct RouterStatistics: Equatable, Sendable {
     public var replayed = 0
     /// Messages put back into an offline queue after their connection died.
     public var requeued = 0
+    /// Envelopes refused by the per-connection rate limit.
+    public var rateLimited = 0
     /// Sends answered from a remembered receipt instead of being delivered again.
     public var deduplicated = 0
     /// Connections currently known, and how many are bound.

@@ -61,14 +61,12 @@ public struct ServerFrame: Equatable, Hashable, Sendable {
 
     /// Appends the frame as compact JSON, `seq` included when set.
     public func encode(to output: inout [UInt8]) {
-        self.encode(to: &output, includingSeq: true)
+        JSONEncoding.append(self, to: &output)
     }
 
     /// The frame as compact JSON, `seq` included when set.
     public var jsonBytes: [UInt8] {
-        var output: [UInt8] = []
-        self.encode(to: &output)
-        return output
+        JSONEncoding.bytes(of: self)
     }
 
     /// Appends `frames` as one JSON array, for a long-poll POST batch reply.
@@ -82,50 +80,53 @@ public struct ServerFrame: Equatable, Hashable, Sendable {
         }
         output.append(ASCII.closeBracket)
     }
+}
 
-    func encode(to output: inout [UInt8], includingSeq: Bool) {
-        output.reserveCapacity(output.count + 64 + self.msg.utf8.count)
-        JSONWriter.appendRaw(#"{"type":"#, to: &output)
-        JSONWriter.appendString(self.type, to: &output)
-        JSONWriter.appendRaw(#","error":"#, to: &output)
-        JSONWriter.appendBool(self.error, to: &output)
-        JSONWriter.appendRaw(#","code":"#, to: &output)
-        JSONWriter.appendInteger(Int64(self.code), to: &output)
-        JSONWriter.appendRaw(#","msg":"#, to: &output)
-        JSONWriter.appendString(self.msg, to: &output)
+extension ServerFrame: JSONEncodable {
+    /// Writes the frame; `seq` goes last so `EncodedFrame` can splice it in.
+    func write<Sink: JSONSink>(to sink: inout Sink) {
+        let frame = self
+        sink.writeRaw(#"{"type":"#)
+        sink.writeString(frame.type)
+        sink.writeRaw(#","error":"#)
+        sink.writeBool(frame.error)
+        sink.writeRaw(#","code":"#)
+        sink.writeInteger(Int64(frame.code))
+        sink.writeRaw(#","msg":"#)
+        sink.writeString(frame.msg)
 
-        if let uid = self.uid {
-            JSONWriter.appendRaw(#","uid":"#, to: &output)
-            JSONWriter.appendString(uid, to: &output)
+        if let uid = frame.uid {
+            sink.writeRaw(#","uid":"#)
+            sink.writeString(uid)
         }
-        if let touid = self.touid {
-            JSONWriter.appendRaw(#","touid":"#, to: &output)
-            JSONWriter.appendString(touid, to: &output)
+        if let touid = frame.touid {
+            sink.writeRaw(#","touid":"#)
+            sink.writeString(touid)
         }
-        if let id = self.id {
-            JSONWriter.appendRaw(#","id":"#, to: &output)
-            JSONWriter.appendString(id, to: &output)
+        if let id = frame.id {
+            sink.writeRaw(#","id":"#)
+            sink.writeString(id)
         }
-        if let mid = self.mid {
-            JSONWriter.appendRaw(#","mid":"#, to: &output)
-            JSONWriter.appendInteger(mid, to: &output)
+        if let mid = frame.mid {
+            sink.writeRaw(#","mid":"#)
+            sink.writeInteger(mid)
         }
-        if let ts = self.ts {
-            JSONWriter.appendRaw(#","ts":"#, to: &output)
-            JSONWriter.appendInteger(ts, to: &output)
+        if let ts = frame.ts {
+            sink.writeRaw(#","ts":"#)
+            sink.writeInteger(ts)
         }
-        if let gap = self.gap {
-            JSONWriter.appendRaw(#","gap":"#, to: &output)
-            JSONWriter.appendBool(gap, to: &output)
+        if let gap = frame.gap {
+            sink.writeRaw(#","gap":"#)
+            sink.writeBool(gap)
         }
-        if let sid = self.sid {
-            JSONWriter.appendRaw(#","sid":"#, to: &output)
-            JSONWriter.appendString(sid, to: &output)
+        if let sid = frame.sid {
+            sink.writeRaw(#","sid":"#)
+            sink.writeString(sid)
         }
-        if includingSeq, let seq = self.seq {
-            JSONWriter.appendRaw(#","seq":"#, to: &output)
-            JSONWriter.appendInteger(seq, to: &output)
+        if let seq = frame.seq {
+            sink.writeRaw(#","seq":"#)
+            sink.writeInteger(seq)
         }
-        output.append(ASCII.closeBrace)
+        sink.writeByte(ASCII.closeBrace)
     }
 }

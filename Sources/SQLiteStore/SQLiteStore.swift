@@ -1,5 +1,462 @@
-/// The SQLiteStore module. See the package manifest for how the modules layer.
-public enum SQLiteStoreModule {
-    /// The module's name, for diagnostics.
-    public static let name = "SQLiteStore"
+import CSQLite
+import ChatRouter
+
+/// The durable `MessageStore`: every inbox and offline queue in one SQLite file, so accepted
+/// messages survive the process being killed and restarted. Semantics match `MemoryStore`
+/// exactly (the conformance tests run the same suite against both).
+///
+/// Storage: WAL journal, `locking_mode=EXCLUSIVE` (one process owns the file for its whole
+/// life: a second switchboard on the same file is refused at start-up instead of handing out
+/// the same mids), statements prepared once. Writes between two `commit` calls share one open
+/// transaction, so a burst of messages costs one commit (group commit), not one per message;
+/// with `synchronous=NORMAL` (the default) a commit costs no fsync at all, see
+/// `SQLiteSynchronous`.
+///
+/// Mids: the store persists a high-water mark `mid_reserved_through` and commits it before
+/// handing out any mid at or below it, a block of `midReservationBlock` at a time; a restart
+/// continues above the mark. So a mid seen by anyone (a live recipient may get a message
+/// before the sender's batch commits) is never reused, even after a kill.
+///
+/// Failures: an SQLite error during a write rolls the open batch back and is reported by the
+/// next `commit` (`.storageFailure`); `append` reports it at once, so the sender gets 500.
+///
+/// Threading: like `MemoryStore`, not `Sendable`; the caller serializes every call (the
+/// server holds its hub mutex), so one connection and no locking of its own suffice.
+public final class SQLiteStore: MessageStore {
+    /// What the store knows about one recipient without asking the file.
+    struct InboxState {
+        /// Messages in the inbox, pending and delivered.
+        var count: Int
+        /// The highest mid retention (cap or age) dropped for this recipient.
+        var droppedThroughMid: UInt64
+    }
+
+    private enum Insertion {
+        case stored
+        case skipped
+        case refused
+    }
+
+    /// The database file.
+    public let path: String
+    /// The configuration the store was opened with.
+    public let configuration: SQLiteStoreConfiguration
+    /// The highest mid handed out; after a restart, the reserved high-water mark, so the
+    /// next mid is above everything an earlier run may have handed out.
+    public private(set) var lastAssignedMid: UInt64
+    /// The highest mid whose reservation is durable; no message above it is ever stored.
+    private(set) var reservedThroughMid: UInt64
+    /// The last SQLite failure, for diagnostics and tests.
+    private(set) var lastFailure: SQLiteFailure?
+
+    /// The one connection, used only by the thread that currently owns the store.
+    let database: SQLiteDatabase
+    /// Everything the store runs, prepared at open.
+    let statements: StoreStatements
+    /// Per-recipient counts read so far; cleared whenever a batch is rolled back, since
+    /// they may then describe writes that no longer exist.
+    var inboxes: [String: InboxState] = [:]
+    private var isTransactionOpen = false
+    private var hasUnreportedFailure = false
+
+    /// Most recipients whose counts are kept in memory; beyond it the cache starts over
+    /// (counts are re-read from the file on demand), so memory stays bounded however many
+    /// users exist.
+    static let inboxCacheLimit = 65_536
+    private static let midCeiling = UInt64(Int64.max / 2)
+
+    /// The per-user cap, at least 1 (as `MemoryStore` clamps it).
+    var maxMessagesPerUser: Int { max(1, self.configuration.maxMessagesPerUser) }
+    /// The retention window in milliseconds, the unit of every timestamp here.
+    var retentionMilliseconds: Int64 { Int64(max(0, self.configuration.retentionSeconds)) * 1000 }
+
+    /// Opens the store at `path`, creating the file (not its folder) when missing, and
+    /// migrating an older schema. Throws a `SQLiteStoreError` whose description names the
+    /// file and the reason (locked, damaged, newer version, ...).
+    public convenience init(
+        path: String, configuration: SQLiteStoreConfiguration = SQLiteStoreConfiguration()
+    ) throws(SQLiteStoreError) {
+        try self.init(path: path, configuration: configuration, migrations: StoreSchema.migrations)
+    }
+
+    /// Opens with an explicit migration list (tests use it to exercise a schema upgrade).
+    init(
+        path: String, configuration: SQLiteStoreConfiguration, migrations: [SchemaMigration]
+    ) throws(SQLiteStoreError) {
+        let lockTimeout = Int32(clamping: max(0, configuration.lockTimeoutMilliseconds))
+        let database: SQLiteDatabase
+        do {
+            database = try SQLiteDatabase(path: path, lockTimeoutMilliseconds: lockTimeout)
+        } catch {
+            throw .opening(path, error)
+        }
+        try Self.configure(database, path: path, synchronous: configuration.synchronous)
+        try StoreSchema.migrate(database, path: path, migrations: migrations)
+
+        let statements: StoreStatements
+        var reserved: Int64?
+        var highest: Int64 = 0
+        do {
+            statements = try StoreStatements(database)
+            try database.query(statements.readReservedMids, []) { reserved = $0.integer(at: 0) }
+            try database.query(statements.highestStoredMid, []) { highest = $0.integer(at: 0) }
+        } catch {
+            throw .opening(path, error)
+        }
+        guard let reserved, reserved >= 0, highest >= 0,
+            UInt64(reserved) < Self.midCeiling, UInt64(highest) < Self.midCeiling
+        else {
+            throw .corrupt(path: path, reason: "the mid counter is missing or out of range")
+        }
+
+        self.path = path
+        self.configuration = configuration
+        self.database = database
+        self.statements = statements
+        // Everything up to the reserved mark may have been handed out before the last stop.
+        self.reservedThroughMid = UInt64(max(reserved, highest))
+        self.lastAssignedMid = self.reservedThroughMid
+    }
+
+    /// Takes the file for this process and sets the journal and durability.
+    private static func configure(
+        _ database: SQLiteDatabase, path: String, synchronous: SQLiteSynchronous
+    ) throws(SQLiteStoreError) {
+        guard !database.isReadOnly else { throw .readOnly(path: path) }
+        do {
+            // EXCLUSIVE must come before the first WAL access: the WAL index then lives in
+            // process memory (no -shm file) and the file lock is held until close.
+            _ = try database.scalarText("PRAGMA locking_mode = EXCLUSIVE")
+            let journal = try database.scalarText("PRAGMA journal_mode = WAL")
+            guard journal?.lowercased() == "wal" else {
+                throw SQLiteStoreError.failed(
+                    path: path, reason: "the file system does not support write-ahead logging")
+            }
+            // Take the exclusive lock now rather than at the first message, so a second
+            // server on the same file fails at start-up.
+            // Limitation: the lock also keeps other readers out, so the sqlite3 shell cannot
+            // inspect a store while its server runs; stop the server (or copy the file and
+            // its -wal) first.
+            try database.execute("BEGIN EXCLUSIVE; COMMIT")
+            try database.execute("PRAGMA synchronous = \(synchronous.pragmaValue)")
+            // After a checkpoint the log is truncated to this size instead of keeping its
+            // largest size forever.
+            try database.execute("PRAGMA journal_size_limit = 67108864")
+            // Limitation: SQLite checkpoints the log inside the commit that grows it past
+            // 1000 pages (about 4 MB), so roughly every few thousand messages one commit
+            // takes a few milliseconds longer (it copies pages and, in NORMAL, fsyncs); the
+            // caller holds its lock meanwhile.
+            // Limitation: opening reads only the header, schema and counters; damage in
+            // other pages is not looked for (a full check would take seconds on a large
+            // file) and surfaces later as a failed write (500 to the sender) or read.
+        } catch let failure as SQLiteFailure {
+            throw .opening(path, failure)
+        } catch let error as SQLiteStoreError {
+            throw error
+        } catch {
+            throw .failed(path: path, reason: "\(error)")
+        }
+    }
+
+    deinit {
+        // A clean close keeps the batch; a crash would lose only what `commit` never covered.
+        try? self.commitTransaction()
+        self.database.close()
+    }
+
+    // MARK: Mids
+
+    public func assignMid() -> UInt64 {
+        self.lastAssignedMid += 1
+        if self.lastAssignedMid > self.reservedThroughMid {
+            // On failure the mid is still returned (the protocol cannot refuse), but `append`
+            // refuses to store it, so it never reaches anyone.
+            _ = self.reserveMids(through: self.lastAssignedMid)
+        }
+        return self.lastAssignedMid
+    }
+
+    /// Durably raises the reservation to cover `mid` and a block beyond it.
+    private func reserveMids(through mid: UInt64) -> Bool {
+        let block = UInt64(min(max(1, self.configuration.midReservationBlock), 1 << 20))
+        let target = min(mid, Self.midCeiling) + block - 1
+        return self.attempt { () throws(SQLiteFailure) -> Void in
+            let changed = try self.write(
+                self.statements.reserveMids, [.integer(Int64(sqliteClamping: target))])
+            guard changed == 1 else {
+                throw SQLiteFailure(code: SQLITE_CORRUPT, message: "the mid counter row is missing")
+            }
+            // The block must be durable before its first mid reaches anyone, so this commits
+            // now, taking the batch's earlier writes along (committing early is always safe).
+            try self.commitTransaction()
+            self.reservedThroughMid = target
+        } != nil
+    }
+
+    // MARK: Inbox
+
+    public func append(_ message: StoredMessage, pending: Bool, now: Int64) throws(AppendRefusal) {
+        if message.mid > self.reservedThroughMid {
+            guard self.reserveMids(through: message.mid) else { throw .storageFailure }
+        }
+        let insertion = self.attempt { () throws(SQLiteFailure) -> Insertion in
+            try self.insert(message, pending: pending, now: now)
+        }
+        switch insertion {
+        case nil: throw .storageFailure
+        case .refused: throw .offlineQueueFull
+        case .stored, .skipped: return
+        }
+    }
+
+    private func insert(
+        _ message: StoredMessage, pending: Bool, now: Int64
+    ) throws(SQLiteFailure) -> Insertion {
+        let recipient = message.recipient
+        var inbox = try self.inboxState(of: recipient)
+        if inbox.count >= self.maxMessagesPerUser {
+            // Make room by dropping the oldest delivered message; pending ones are never dropped.
+            var oldest: Int64?
+            try self.database.query(self.statements.oldestDelivered, [.text(recipient)]) {
+                oldest = $0.integer(at: 0)
+            }
+            if let oldest {
+                try self.write(self.statements.deleteMessage, [.integer(oldest)])
+                inbox.count -= 1
+                try self.raiseDroppedThrough(of: recipient, to: oldest, in: &inbox)
+            } else if pending {
+                return .refused
+            } else {
+                // Delivered live with nothing evictable: the inbox skips it and a later
+                // `since` learns about it through the gap flag.
+                try self.raiseDroppedThrough(
+                    of: recipient, to: Int64(sqliteClamping: message.mid), in: &inbox)
+                self.inboxes[recipient] = inbox
+                return .skipped
+            }
+        }
+        try self.write(
+            self.statements.insertMessage,
+            [
+                .integer(Int64(sqliteClamping: message.mid)), .text(recipient),
+                .text(message.sender), .text(message.text), .integer(message.timestamp),
+                .integer(now), .integer(pending ? 1 : 0),
+            ])
+        inbox.count += 1
+        self.inboxes[recipient] = inbox
+        return .stored
+    }
+
+    /// The recipient's counts, read from the file the first time it is needed.
+    func inboxState(of recipient: String) throws(SQLiteFailure) -> InboxState {
+        if let cached = self.inboxes[recipient] { return cached }
+        var count: Int64 = 0
+        var dropped: Int64 = 0
+        try self.database.query(self.statements.countInbox, [.text(recipient)]) {
+            count = $0.integer(at: 0)
+        }
+        try self.database.query(self.statements.droppedThrough, [.text(recipient)]) {
+            dropped = $0.integer(at: 0)
+        }
+        let state = InboxState(
+            count: Int(clamping: count), droppedThroughMid: UInt64(clamping: dropped))
+        if self.inboxes.count >= Self.inboxCacheLimit { self.inboxes.removeAll() }
+        self.inboxes[recipient] = state
+        return state
+    }
+
+    /// Records that retention dropped `mid` for `recipient` (the gap flag's memory).
+    func raiseDroppedThrough(
+        of recipient: String, to mid: Int64, in inbox: inout InboxState
+    ) throws(SQLiteFailure) {
+        try self.write(self.statements.raiseDroppedThrough, [.text(recipient), .integer(mid)])
+        inbox.droppedThroughMid = max(inbox.droppedThroughMid, UInt64(clamping: mid))
+    }
+
+    public func markDelivered(recipient: String, mids: [UInt64]) {
+        self.setPending(false, recipient: recipient, mids: mids)
+    }
+
+    public func requeue(recipient: String, mids: [UInt64]) {
+        self.setPending(true, recipient: recipient, mids: mids)
+    }
+
+    private func setPending(_ pending: Bool, recipient: String, mids: [UInt64]) {
+        guard !mids.isEmpty else { return }
+        _ = self.attempt { () throws(SQLiteFailure) -> Void in
+            for mid in mids {
+                try self.write(
+                    self.statements.setPending,
+                    [
+                        .integer(Int64(sqliteClamping: mid)), .text(recipient),
+                        .integer(pending ? 1 : 0),
+                    ])
+            }
+        }
+    }
+
+    public func messages(
+        for recipient: String, after cursor: UInt64, through upperBound: UInt64,
+        since: UInt64?, limit: Int
+    ) -> [StoredMessage] {
+        guard limit > 0, upperBound > cursor else { return [] }
+        let merged = self.attempt { () throws(SQLiteFailure) -> [StoredMessage] in
+            let queued = try self.range(
+                of: recipient, pending: true, after: cursor, through: upperBound, limit: limit)
+            guard let since else { return queued }
+            let seen = try self.range(
+                of: recipient, pending: false, after: max(cursor, since), through: upperBound,
+                limit: limit)
+            return Self.merge(queued, seen, limit: limit)
+        }
+        return merged ?? []
+    }
+
+    private func range(
+        of recipient: String, pending: Bool, after lower: UInt64, through upper: UInt64,
+        limit: Int
+    ) throws(SQLiteFailure) -> [StoredMessage] {
+        guard upper > lower else { return [] }
+        var result: [StoredMessage] = []
+        let values: [SQLiteValue] = [
+            .text(recipient), .integer(pending ? 1 : 0), .integer(Int64(sqliteClamping: lower)),
+            .integer(Int64(sqliteClamping: upper)), .integer(Int64(limit)),
+        ]
+        try self.database.query(self.statements.inboxRange, values) { row in
+            result.append(
+                StoredMessage(
+                    mid: row.mid(at: 0), sender: row.text(at: 1), recipient: recipient,
+                    text: row.text(at: 2), timestamp: row.integer(at: 3)))
+        }
+        return result
+    }
+
+    /// Merges two mid-ordered lists with distinct mids, keeping the first `limit`.
+    private static func merge(
+        _ left: [StoredMessage], _ right: [StoredMessage], limit: Int
+    ) -> [StoredMessage] {
+        var merged: [StoredMessage] = []
+        merged.reserveCapacity(min(limit, left.count + right.count))
+        var leftIndex = 0
+        var rightIndex = 0
+        while merged.count < limit && (leftIndex < left.count || rightIndex < right.count) {
+            let takeLeft =
+                rightIndex == right.count
+                || (leftIndex < left.count && left[leftIndex].mid < right[rightIndex].mid)
+            if takeLeft {
+                merged.append(left[leftIndex])
+                leftIndex += 1
+            } else {
+                merged.append(right[rightIndex])
+                rightIndex += 1
+            }
+        }
+        return merged
+    }
+
+    public func hasGap(recipient: String, since: UInt64) -> Bool {
+        let dropped = self.attempt { () throws(SQLiteFailure) -> UInt64 in
+            try self.inboxState(of: recipient).droppedThroughMid
+        }
+        // Unreadable: claim a gap, the safe answer (the client then knows it may have missed
+        // something).
+        guard let dropped else { return true }
+        return dropped > since
+    }
+
+    /// How many messages wait in `recipient`'s offline queue (0 when it cannot be read).
+    public func pendingCount(recipient: String) -> Int {
+        var count: Int64 = 0
+        _ = self.attempt { () throws(SQLiteFailure) -> Void in
+            try self.database.query(self.statements.countPending, [.text(recipient)]) {
+                count = $0.integer(at: 0)
+            }
+        }
+        return Int(clamping: count)
+    }
+
+    // MARK: Receipts
+
+    public func receipt(sender: String, requestID: String, now: Int64) -> SendReceipt? {
+        var found: (receipt: SendReceipt, rememberedAt: Int64)?
+        _ = self.attempt { () throws(SQLiteFailure) -> Void in
+            try self.database.query(
+                self.statements.findReceipt, [.text(sender), .text(requestID)]
+            ) { row in
+                guard let outcome = SendReceipt.Outcome(rawValue: row.text(at: 2)) else { return }
+                let receipt = SendReceipt(
+                    mid: row.mid(at: 0), recipient: row.text(at: 1), outcome: outcome)
+                found = (receipt, row.integer(at: 3))
+            }
+        }
+        guard let found else { return nil }
+        let (age, overflow) = now.subtractingReportingOverflow(found.rememberedAt)
+        guard !overflow, age <= self.retentionMilliseconds else { return nil }
+        return found.receipt
+    }
+
+    public func remember(_ receipt: SendReceipt, sender: String, requestID: String, now: Int64) {
+        _ = self.attempt { () throws(SQLiteFailure) -> Void in
+            try self.write(
+                self.statements.saveReceipt,
+                [
+                    .text(sender), .text(requestID), .integer(Int64(sqliteClamping: receipt.mid)),
+                    .text(receipt.recipient), .text(receipt.outcome.rawValue), .integer(now),
+                ])
+        }
+    }
+
+    // MARK: Transactions
+
+    /// Commits the open batch. Also reports (once) a failure that rolled a batch back since
+    /// the last commit, so the caller learns that writes it relied on were lost.
+    ///
+    /// Limitation: the server logs a failed commit but still sends the replies it was about
+    /// to send, so on a failing disk a sender may see `queued` for a message that is gone.
+    public func commit() throws(AppendRefusal) {
+        _ = self.attempt { () throws(SQLiteFailure) -> Void in try self.commitTransaction() }
+        if self.hasUnreportedFailure {
+            self.hasUnreportedFailure = false
+            throw .storageFailure
+        }
+    }
+
+    public var hasUncommittedWrites: Bool {
+        self.isTransactionOpen || self.hasUnreportedFailure
+    }
+
+    /// Runs a write statement inside the batch's transaction, opening it if needed.
+    @discardableResult
+    func write(_ statement: SQLiteStatement, _ values: [SQLiteValue]) throws(SQLiteFailure) -> Int {
+        if !self.isTransactionOpen {
+            try self.database.run(self.statements.begin)
+            self.isTransactionOpen = true
+        }
+        return try self.database.run(statement, values)
+    }
+
+    private func commitTransaction() throws(SQLiteFailure) {
+        guard self.isTransactionOpen else { return }
+        try self.database.run(self.statements.commit)
+        self.isTransactionOpen = false
+    }
+
+    /// Runs `body`, which reads or writes; on an SQLite failure, rolls the whole batch back
+    /// (a half-applied batch could contradict the counts cached here, and a failed read means
+    /// the file is in trouble), forgets the cache, remembers the failure for the next
+    /// `commit`, and returns nil.
+    func attempt<Result>(_ body: () throws(SQLiteFailure) -> Result) -> Result? {
+        do {
+            return try body()
+        } catch {
+            self.lastFailure = error
+            self.hasUnreportedFailure = true
+            if self.database.isInTransaction {
+                _ = try? self.database.run(self.statements.rollback)
+            }
+            self.isTransactionOpen = false
+            self.inboxes.removeAll()
+            return nil
+        }
+    }
 }

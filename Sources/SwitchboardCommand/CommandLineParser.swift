@@ -93,7 +93,8 @@ public enum CommandLineParser {
             case .toggle: usage = "--\(flag.name)"
             }
             lines.append("  \(usage)")
-            lines.append("      \(flag.help) [default: \(flag.defaultText); env \(flag.environmentName)]")
+            lines.append("      \(flag.help)")
+            lines.append("      default: \(flag.defaultText) · env: \(flag.environmentName)")
         }
         lines.append("  --help       show this text")
         lines.append("  --version    show the version")

@@ -3,8 +3,8 @@ import SwitchboardServer
 /// Every flag the executable accepts. The names in SPEC.md are fixed; keep them.
 enum FlagTable {
     static let all: [Flag] =
-        networkFlags + httpFlags + chatFlags + longPollFlags + webSocketFlags + securityFlags
-        + generalFlags
+        networkFlags + httpFlags + chatFlags + storeFlags + longPollFlags + webSocketFlags
+        + securityFlags + generalFlags
 
     /// A flag whose value is an integer in `range`, stored through `keyPath`.
     private static func integer(
@@ -57,6 +57,28 @@ enum FlagTable {
             help: "envelopes per second per connection, 429 beyond (0: off; 20 suits public use)"),
     ]
 
+    private static let storeFlags: [Flag] = [
+        Flag(
+            name: "store", kind: .value(placeholder: "memory|sqlite:PATH"),
+            defaultText: "sqlite:<data-dir>/\(SwitchboardOptions.defaultDatabaseName)",
+            help: "where inboxes and offline queues live; memory is lost on exit"
+        ) { options, value throws(FlagError) in
+            options.requestedStore = try StoreLocation.parse(value)
+        },
+        Flag(
+            name: "data-dir", kind: .value(placeholder: "DIR"), defaultText: "./data",
+            help: "folder of the default store, created if missing"
+        ) { options, value throws(FlagError) in
+            options.dataDirectory = try FlagValue.nonEmpty(value, flag: "data-dir")
+        },
+        Flag(
+            name: "sqlite-sync", kind: .value(placeholder: "normal|full"), defaultText: "normal",
+            help: "normal survives a crash of the server; full also a power loss (slower)"
+        ) { options, value throws(FlagError) in
+            options.sqliteSync = try SQLiteSyncMode.parse(value)
+        },
+    ]
+
     private static let longPollFlags: [Flag] = [
         integer(
             "poll-expiry-seconds", "SECONDS", 60, 1...86_400, \.pollExpirySeconds,
@@ -95,6 +117,30 @@ enum FlagTable {
             }
             options.server.allowedOrigins.append(value)
         },
+        Flag(
+            name: "tls-cert", kind: .value(placeholder: "FILE"), defaultText: "none",
+            help: "PEM certificate chain: serve HTTPS and WSS (with --tls-key)"
+        ) { options, value throws(FlagError) in
+            options.server.tlsCertificatePath = try FlagValue.nonEmpty(value, flag: "tls-cert")
+        },
+        Flag(
+            name: "tls-key", kind: .value(placeholder: "FILE"), defaultText: "none",
+            help: "PEM private key for --tls-cert"
+        ) { options, value throws(FlagError) in
+            options.server.tlsKeyPath = try FlagValue.nonEmpty(value, flag: "tls-key")
+        },
+        integer(
+            "max-connections-per-ip", "N", 64, 0...1_000_000, \.maxConnectionsPerAddress,
+            help: "connections one client address may hold (0: no limit; loopback exempt)"),
+        integer(
+            "max-poll-sessions-per-ip", "N", 32, 0...1_000_000, \.maxPollSessionsPerAddress,
+            help: "long-poll sessions one client address may hold (0: no limit; loopback exempt)"),
+        toggle(
+            "limit-loopback", false, \.limitLoopback,
+            help: "apply the per-address limits to loopback clients too"),
+        integer(
+            "request-timeout-seconds", "SECONDS", 30, 0...3600, \.requestTimeoutSeconds,
+            help: "a client must send a whole request within this (slowloris defence; 0: off)"),
     ]
 
     private static let networkFlags: [Flag] = [
@@ -134,7 +180,7 @@ enum FlagTable {
         },
         Flag(
             name: "connection-memory-bytes", kind: .value(placeholder: "BYTES"),
-            defaultText: "8192",
+            defaultText: "6144",
             help: "memory per HTTP connection; bounds request headers (larger gets 431)"
         ) { options, value throws(FlagError) in
             options.server.connectionMemoryBytes = try FlagValue.integer(

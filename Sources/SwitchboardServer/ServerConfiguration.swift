@@ -18,10 +18,12 @@ public struct ServerConfiguration: Sendable {
     /// default is 1020, far below what one process can hold; this is capped at start-up by the
     /// open-file limit.
     public var maxConnections = 19_000
-    /// Memory pool per HTTP connection in bytes. It bounds request headers (a larger request
-    /// gets 431) and dominates idle memory: libmicrohttpd's 32 KiB default triples the RSS of
-    /// ten thousand held connections, while 8 KiB fits browser headers comfortably.
-    public var connectionMemoryBytes = 8 * 1024
+    /// Memory pool per HTTP connection in bytes. libmicrohttpd keeps the whole pool for the life
+    /// of a connection, WebSockets included, so it is most of what an idle connection costs
+    /// (measured: about pool + 2 KiB per idle WebSocket). Request headers may use about half of
+    /// it: 6 KiB admits about 2.8 KiB of headers (a larger request gets 431) and keeps an idle
+    /// WebSocket near 8 KiB; raise it if clients send big cookies.
+    public var connectionMemoryBytes = 6 * 1024
     /// Seconds an idle keep-alive HTTP connection is kept. Parked long-polls and WebSockets are
     /// exempt (they have their own timeouts).
     public var httpIdleTimeoutSeconds = 60
@@ -75,6 +77,20 @@ public struct ServerConfiguration: Sendable {
 
     /// Origins besides the server's own that browsers may connect from.
     public var allowedOrigins: [String] = []
+    /// Connections one client address may hold at once (0: no limit). 64 leaves room for a
+    /// household or office behind one NAT address with several tabs each.
+    public var maxConnectionsPerAddress = 64
+    /// Long-poll sessions one client address may hold (0: no limit).
+    public var maxPollSessionsPerAddress = 32
+    /// Whether the per-address limits apply to loopback clients too. Off by default: behind a
+    /// reverse proxy every client comes from loopback, and so do local benchmarks.
+    public var limitLoopback = false
+    /// PEM certificate chain and private key files; both set turns on HTTPS and WSS for every
+    /// route (libmicrohttpd does TLS through GnuTLS on its worker threads).
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+    /// Seconds a client has to send a whole request (slowloris defence); 0 turns it off.
+    public var requestTimeoutSeconds = 30
 
     /// Creates the default configuration.
     public init() {}

@@ -8,12 +8,14 @@ public enum ServerStartError: Error, Sendable, CustomStringConvertible {
     case listen(ListenError)
     case publicDirectory(PublicDirectoryError)
     case daemon(DaemonError)
+    case tls(String)
 
     public var description: String {
         switch self {
         case .listen(let error): error.description
         case .publicDirectory(let error): error.description
         case .daemon(let error): error.description
+        case .tls(let reason): reason
         }
     }
 }
@@ -65,6 +67,7 @@ public final class SwitchboardServer: Sendable {
         } catch {
             throw .publicDirectory(error)
         }
+        let tls = try Self.loadTLS(configuration)
         let listenSocket: ListenSocket
         do {
             listenSocket = try ListenSocket.open(host: configuration.host, port: configuration.port)
@@ -86,30 +89,39 @@ public final class SwitchboardServer: Sendable {
             settings: LongPollSettings(
                 expirySeconds: Double(configuration.pollExpirySeconds),
                 maxTimeoutSeconds: configuration.pollTimeoutMaxSeconds,
-                queueLimitBytes: configuration.queueBytes),
+                queueLimitBytes: configuration.queueBytes,
+                maxSessionsPerAddress: configuration.maxPollSessionsPerAddress,
+                limitLoopback: configuration.limitLoopback),
             hub: hub, metrics: metrics, logger: logger)
+        let connectionGuard = ConnectionGuard(
+            settings: ConnectionGuard.Settings(
+                maxConnectionsPerAddress: configuration.maxConnectionsPerAddress,
+                limitLoopback: configuration.limitLoopback,
+                requestTimeoutSeconds: Double(configuration.requestTimeoutSeconds)),
+            metrics: metrics, logger: logger)
         let webSockets = WebSocketService(
             settings: WebSocketSettings(
                 maxMessageBytes: configuration.maxBodyBytes,
                 queueLimitBytes: configuration.queueBytes,
                 pingSeconds: Double(configuration.pingSeconds),
                 idleTimeoutSeconds: Double(configuration.idleTimeoutSeconds),
-                deflate: configuration.webSocketDeflate ? PerMessageDeflateOptions() : nil),
-            loopCount: configuration.webSocketThreads, hub: hub, metrics: metrics, logger: logger)
+                deflate: configuration.webSocketDeflate ? WebSocketSettings.compactDeflate : nil),
+            loopCount: configuration.webSocketThreads, hub: hub, connectionGuard: connectionGuard,
+            metrics: metrics, logger: logger)
         let dispatcher = RequestDispatcher(
             staticFiles: StaticFileRoute(directory: directory),
             longPoll: longPoll, webSockets: webSockets, echoEnabled: configuration.webSocketEcho,
             metricsRoute: MetricsRoute(metrics: metrics, hub: hub, longPoll: longPoll),
             originPolicy: OriginPolicy(allowedOrigins: configuration.allowedOrigins),
-            isTLS: false, maxBodyBytes: configuration.maxBodyBytes,
-            logger: logger, metrics: metrics)
+            isTLS: tls != nil, maxBodyBytes: configuration.maxBodyBytes,
+            connectionGuard: connectionGuard, logger: logger, metrics: metrics)
         let settings = DaemonSettings(
             listenDescriptor: listenSocket.descriptor,
             threads: configuration.httpThreads,
             maxConnections: configuration.maxConnections,
             connectionMemoryBytes: configuration.connectionMemoryBytes,
             idleTimeoutSeconds: configuration.httpIdleTimeoutSeconds,
-            tlsCertificatePEM: nil, tlsKeyPEM: nil)
+            tlsCertificatePEM: tls?.certificate, tlsKeyPEM: tls?.key)
         do {
             self.daemon = try HTTPDaemon(settings: settings, dispatcher: dispatcher)
         } catch {
@@ -125,8 +137,9 @@ public final class SwitchboardServer: Sendable {
         self.longPoll = longPoll
         self.webSockets = webSockets
         self.listenDescriptor = listenSocket.descriptor
-        self.housekeeper = Housekeeper(tickSeconds: 0.2) { [longPoll, hub] now in
+        self.housekeeper = Housekeeper(tickSeconds: 0.2) { [longPoll, hub, connectionGuard] now in
             longPoll.sweep(now: now)
+            connectionGuard.sweep(now: now)
             hub.prune(budget: 2000)
             hub.commitIfNeeded()
         }
@@ -134,13 +147,34 @@ public final class SwitchboardServer: Sendable {
         webSockets.start()
         self.logger.info(
             "listening",
-            ["http.address": "http://\(Self.urlHost(configuration.host)):\(listenSocket.port)",
+            ["http.address":
+                "\(tls == nil ? "http" : "https")://\(Self.urlHost(configuration.host)):\(listenSocket.port)",
              "http.public": directory.root,
              "limit.connections": "\(configuration.maxConnections)",
              "limit.nofile": "\(openFiles)",
              "limit.queue_bytes": "\(configuration.queueBytes)",
              "limit.body_bytes": "\(configuration.maxBodyBytes)",
              "http.threads": "\(configuration.httpThreads)"])
+    }
+
+    /// Reads the PEM files named by the configuration, if any.
+    private static func loadTLS(_ configuration: ServerConfiguration) throws(ServerStartError)
+        -> (certificate: String, key: String)?
+    {
+        switch (configuration.tlsCertificatePath, configuration.tlsKeyPath) {
+        case (nil, nil):
+            return nil
+        case (let certificatePath?, let keyPath?):
+            guard let certificate = TextFile.read(certificatePath), certificate.contains("-----BEGIN") else {
+                throw .tls("cannot read a PEM certificate from \(certificatePath)")
+            }
+            guard let key = TextFile.read(keyPath), key.contains("PRIVATE KEY-----") else {
+                throw .tls("cannot read a PEM private key from \(keyPath)")
+            }
+            return (certificate, key)
+        default:
+            throw .tls("--tls-cert and --tls-key must be given together")
+        }
     }
 
     private static func routerConfiguration(_ configuration: ServerConfiguration) -> RouterConfiguration {
@@ -158,18 +192,25 @@ public final class SwitchboardServer: Sendable {
         self.logger.info("shutting down", ["grace.seconds": "\(self.configuration.shutdownGraceSeconds)"])
         // The order matters: libmicrohttpd 0.9.75 aborts the process if it is stopped while a
         // request is suspended, so every parked GET is answered first.
-        let listener = self.daemon.quiesce()
+        //
+        // New connections are refused by the accept policy rather than by
+        // MHD_quiesce_daemon: in 0.9.75 quiescing an epoll daemon races its own worker
+        // threads for the listening socket and can abort the process (MHD_PANIC "Failed to
+        // remove listen FD from epoll set", seen once in our test runs).
+        self.dispatcher.beginShutdown()
         let grace = Double(self.configuration.shutdownGraceSeconds)
+        self.webSockets.beginStop()
         self.housekeeper.stop()
         self.longPoll.shutdown(graceSeconds: grace)
-        self.webSockets.stop()
+        self.webSockets.finishStop()
+        self.hub.commitIfNeeded()
 
         let deadline = MonotonicClock.now() + grace
         while self.daemon.currentConnections > 0 && MonotonicClock.now() < deadline {
             MonotonicClock.sleep(seconds: 0.02)
         }
+        // libmicrohttpd closes the listening socket it was given.
         self.daemon.stop()
-        if listener >= 0 { close(listener) }
         self.logger.info("stopped")
     }
 

@@ -300,7 +300,8 @@ extension ConnectionMachine {
         guard let deflate = self.deflate else { return nil }
         let peerResets =
             self.role == .server ? deflate.clientNoContextTakeover : deflate.serverNoContextTakeover
-        self.decompressor = DeflateDecompressor(resetsAfterEachMessage: peerResets)
+        let peerWindow = self.role == .server ? deflate.clientMaxWindowBits : deflate.serverMaxWindowBits
+        self.decompressor = DeflateDecompressor(windowBits: peerWindow, resetsAfterEachMessage: peerResets)
         return self.decompressor
     }
 

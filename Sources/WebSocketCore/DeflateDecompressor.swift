@@ -5,8 +5,9 @@ import CZlib
 ///
 /// Inflation goes through a fixed 16 KiB buffer and the limit is checked before each append, so
 /// a deflate bomb fails with ``WebSocketProtocolError/messageTooBig`` having allocated at most
-/// the limit plus 16 KiB. Always inflates with a 32 KiB window, which decodes data compressed
-/// with any smaller one. The zlib stream (about 40 KiB) is freed in `deinit`.
+/// the limit plus a few KiB. Inflates with the window the peer agreed to compress with (32 KiB
+/// when it agreed to nothing smaller), since a server holding thousands of connections pays
+/// for every window. The zlib stream is freed in `deinit`.
 final class DeflateDecompressor {
     private let stream: UnsafeMutablePointer<z_stream>
     private let resetsAfterEachMessage: Bool
@@ -14,17 +15,21 @@ final class DeflateDecompressor {
     /// The current deflate stream ended (a block with BFINAL); more data starts a new one.
     private var streamEnded = false
 
-    private static let chunkBytes = 16 * 1024
+    private static let chunkBytes = 4 * 1024
     private static let messageTail: [UInt8] = [0x00, 0x00, 0xFF, 0xFF]
 
     /// Sets up a raw inflate stream; nil when zlib refuses (out of memory).
     ///
-    /// - Parameter resetsAfterEachMessage: true when the peer does not take context over, so
-    ///   the window is cleared between messages.
-    init?(resetsAfterEachMessage: Bool) {
+    /// - Parameters:
+    ///   - windowBits: the largest window the peer compresses with, 8...15; 8 is inflated with
+    ///     9, which decodes it too.
+    ///   - resetsAfterEachMessage: true when the peer does not take context over, so the
+    ///     window is cleared between messages.
+    init?(windowBits: Int = 15, resetsAfterEachMessage: Bool) {
         self.stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
         self.stream.initialize(to: z_stream())
-        guard sb_inflate_init_raw(self.stream, 15) == Z_OK else {
+        let bits = Int32(min(max(windowBits, 9), 15))
+        guard sb_inflate_init_raw(self.stream, bits) == Z_OK else {
             self.stream.deinitialize(count: 1)
             self.stream.deallocate()
             return nil

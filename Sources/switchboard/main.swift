@@ -1,4 +1,6 @@
+import ChatRouter
 import Glibc
+import SQLiteStore
 import SwitchboardCommand
 import SwitchboardServer
 
@@ -41,9 +43,52 @@ sigaddset(&shutdownSignals, SIGTERM)
 pthread_sigmask(SIG_BLOCK, &shutdownSignals, nil)
 
 let logger = Logger(label: "switchboard", threshold: options.server.logLevel)
+
+/// Opens the store the options name, or exits with status 1 and a one-line reason (locked,
+/// damaged, newer schema, unusable data directory).
+func openStore(_ options: SwitchboardOptions, logger: Logger) -> any MessageStore {
+    let configuration = options.server
+    switch options.store {
+    case .memory:
+        logger.info(
+            "store opened",
+            ["store.kind": "memory", "store.max_messages": "\(configuration.inboxMaxMessages)"])
+        return MemoryStore(
+            maxMessagesPerUser: configuration.inboxMaxMessages,
+            retentionSeconds: configuration.inboxRetentionSeconds)
+    case .sqlite(let path):
+        if options.storeUsesDataDirectory {
+            do {
+                try DataDirectory.create(options.dataDirectory)
+            } catch {
+                fail(error.description, status: 1)
+            }
+        }
+        let synchronous: SQLiteSynchronous = options.sqliteSync == .full ? .full : .normal
+        let store: SQLiteStore
+        do {
+            store = try SQLiteStore(
+                path: path,
+                configuration: SQLiteStoreConfiguration(
+                    maxMessagesPerUser: configuration.inboxMaxMessages,
+                    retentionSeconds: configuration.inboxRetentionSeconds,
+                    synchronous: synchronous))
+        } catch {
+            fail(error.description, status: 1)
+        }
+        logger.info(
+            "store opened",
+            ["store.kind": "sqlite", "store.path": path, "store.sync": synchronous.rawValue,
+             "store.last_mid": "\(store.lastAssignedMid)",
+             "store.max_messages": "\(configuration.inboxMaxMessages)"])
+        return store
+    }
+}
+
 let server: SwitchboardServer
 do {
-    server = try SwitchboardServer(configuration: options.server, logger: logger)
+    server = try SwitchboardServer(
+        configuration: options.server, logger: logger, store: openStore(options, logger: logger))
 } catch {
     fail(error.description, status: 1)
 }

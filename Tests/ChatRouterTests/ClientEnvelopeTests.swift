@@ -64,6 +64,29 @@ struct FieldCase: Sendable, CustomTestStringConvertible {
         #expect(Support.decode(text) == .success(ClientEnvelope(type: .bind, uid: "a")))
     }
 
+    /// Known keys are matched with one eight-byte load when written compactly and enough
+    /// input follows; near the end of input, or spaced out, they take the general path. Every
+    /// spelling must name the same field.
+    @Test(arguments: EnvelopeField.allCases)
+    func recognisesKnownKeyWhateverItsSpellingOrPosition(_ field: EnvelopeField) {
+        let key = field.rawValue
+        let expected: EnvelopeError? =
+            switch field {
+            case .since: nil
+            case .type: .invalidField(.type, .wrongType)
+            default: .invalidField(field, .wrongType)
+            }
+        let prefix = #"{"type":"bind","uid":"a","#
+        for member in [
+            #""\#(key)":true}"#, #""\#(key)":true          }"#, #""\#(key)" : true}"#,
+            #""\#(key)"   :true          }"#, "\"\(key)\"\n:\ttrue}",
+        ] {
+            let value = field == .since ? member.replacing("true", with: "1") : member
+            let text = prefix + value
+            #expect(Support.reason(text) == expected, "\(text)")
+        }
+    }
+
     @Test func acceptsAnyTextInMessage() {
         let text =
             #"{"type":"send","touid":"b","#

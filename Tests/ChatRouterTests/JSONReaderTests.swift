@@ -188,6 +188,23 @@ struct JSONCase: Sendable, CustomTestStringConvertible {
         #expect(!JSONTestSupport.oracleAccepts(document))
     }
 
+    /// Long runs of multi-byte text are validated in a tight loop: a fault anywhere in the
+    /// run, including its last sequence cut short by the closing quote, must be caught.
+    @Test(arguments: [0, 1, 7, 8, 100])
+    func catchesMalformedSequenceAtEndOfMultibyteRun(_ runLength: Int) {
+        let run = Array(String(repeating: "中é😀", count: runLength).utf8)
+        let valid = [0x22] + run + [0x22]
+        #expect(JSONTestSupport.syntaxError(valid) == nil)
+        for tail: [UInt8] in [[0xE4, 0xB8], [0xF0, 0x9F, 0x98], [0xC3], [0xED, 0xA0, 0x80]] {
+            let document = [0x22] + run + tail + [0x22]
+            #expect(JSONTestSupport.syntaxError(document) == .invalidUTF8, "tail \(tail)")
+            let midway = [0x22] + run + tail + Array("abc".utf8) + run + [0x22]
+            #expect(JSONTestSupport.syntaxError(midway) == .invalidUTF8, "tail \(tail)")
+        }
+        let decoded = JSONTestSupport.decodedString(literal: String(decoding: valid, as: UTF8.self))
+        #expect(decoded == String(repeating: "中é😀", count: runLength))
+    }
+
     @Test(arguments: [[0x80], [0xC3, 0xA9], [0xFF], [0xEF, 0xBB, 0xBF]] as [[UInt8]])
     func rejectsNonASCIIOutsideStrings(_ sequence: [UInt8]) {
         #expect(JSONTestSupport.syntaxError([0x5B] + sequence + [0x5D]) == .unexpectedCharacter)

@@ -13,7 +13,9 @@ import Testing
     private func start(_ arguments: [String], environment: [String: String] = [:]) throws -> ChildProcess {
         try ChildProcess(
             executable: "switchboard",
-            arguments: ["--public", self.publicDirectory.path] + arguments,
+            // Memory store: these servers run in parallel, and the default SQLite file in the
+            // working directory may be held by only one process at a time.
+            arguments: ["--public", self.publicDirectory.path, "--store", "memory"] + arguments,
             environment: environment)
     }
 
@@ -71,7 +73,8 @@ import Testing
 
     @Test func missingPublicFolderIsAStartError() throws {
         let child = try ChildProcess(
-            executable: "switchboard", arguments: ["--port", "0", "--public", "/nonexistent/dir"])
+            executable: "switchboard",
+            arguments: ["--port", "0", "--public", "/nonexistent/dir", "--store", "memory"])
         #expect(child.waitForExit() == 1)
         #expect(child.errorText.contains("does not exist"))
     }
@@ -80,7 +83,7 @@ import Testing
         let child = try ChildProcess(
             executable: "switchboard", arguments: [],
             environment: ["SWITCHBOARD_PORT": "0", "SWITCHBOARD_PUBLIC": self.publicDirectory.path,
-                          "SWITCHBOARD_LOG_LEVEL": "debug"])
+                          "SWITCHBOARD_LOG_LEVEL": "debug", "SWITCHBOARD_STORE": "memory"])
         let port = try #require(child.waitForListeningPort())
         _ = try HTTPTestClient.request(port: port, path: "/")
         #expect(child.waitForOutput(containing: "debug http: request") != nil)

@@ -1,4 +1,5 @@
 import Glibc
+@testable import SwitchboardServer
 import Testing
 
 @Suite struct StaticFileServerTests {
@@ -172,5 +173,19 @@ import Testing
         }
         let health = try HTTPTestClient.request(port: fixture.port, path: "/healthz")
         #expect(health.status == 200)
+    }
+}
+
+@Suite struct ShutdownTests {
+    @Test func shutdownReleasesThePortAndRefusesNewConnections() throws {
+        let server = try TestServer()
+        let port = server.port
+        let held = try TestSocket(port: port)
+        try held.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        _ = try held.receiveSome()
+        server.server.shutdown()
+        // The listening socket is closed: the port can be bound again at once.
+        let again = try ListenSocket.open(host: "127.0.0.1", port: port)
+        close(again.descriptor)
     }
 }

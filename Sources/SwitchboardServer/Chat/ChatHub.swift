@@ -115,7 +115,14 @@ final class ChatHub: Sendable {
             if let scratch {
                 _ = state.router.disconnect(scratch)
             }
-            Self.commit(&state, logger: self.logger)
+            if !Self.commit(&state, logger: self.logger) {
+                // Nothing promised may leave: the writes behind these replies were rolled back.
+                replies = replies.map { reply in
+                    reply.error ? reply : ServerFrame(
+                        type: reply.type, error: true, code: 500, msg: "storage failure",
+                        uid: reply.uid, touid: reply.touid, id: reply.id)
+                }
+            }
             return (replies, current)
         }
     }
@@ -123,16 +130,21 @@ final class ChatHub: Sendable {
     /// Commits the store's pending writes, if any. The WebSocket loops call this once per
     /// iteration before writing to sockets, so acknowledgements never leave before the
     /// messages they confirm are durable, and a burst of messages shares one commit.
-    func commitIfNeeded() {
+    /// Returns false when the commit failed: the writes since the last commit are lost, and
+    /// the acknowledgements queued for them must not reach their clients.
+    @discardableResult
+    func commitIfNeeded() -> Bool {
         self.state.withLock { state in Self.commit(&state, logger: self.logger) }
     }
 
-    private static func commit(_ state: inout State, logger: Logger) {
-        guard state.router.store.hasUncommittedWrites else { return }
+    private static func commit(_ state: inout State, logger: Logger) -> Bool {
+        guard state.router.store.hasUncommittedWrites else { return true }
         do {
             try state.router.store.commit()
+            return true
         } catch {
             logger.error("store commit failed", ["store.error": "\(error)"])
+            return false
         }
     }
 
@@ -161,6 +173,15 @@ final class ChatHub: Sendable {
         let now = self.clock()
         return self.state.withLock { state in
             state.router.store.prune(now: now, budget: budget)
+        }
+    }
+
+    /// Bytes waiting for WebSocket clients, counted toward their bounds (a scrape-time sum).
+    func webSocketQueuedBytes() -> Int {
+        self.state.withLock { state in
+            state.endpoints.values.reduce(0) { total, endpoint in
+                total + ((endpoint as? WebSocketEndpoint)?.queuedBytes.load(ordering: .relaxed) ?? 0)
+            }
         }
     }
 

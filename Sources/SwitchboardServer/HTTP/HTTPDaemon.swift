@@ -2,7 +2,7 @@ import CMicroHTTPD
 import Glibc
 
 /// A libmicrohttpd daemon handle. libmicrohttpd documents the daemon calls we make from other
-/// threads (quiesce, stop, info) as thread-safe, which is what makes this wrapper Sendable.
+/// threads (stop, info) as thread-safe, which is what makes this wrapper Sendable.
 struct DaemonHandle: @unchecked Sendable {
     let raw: OpaquePointer
 }
@@ -73,7 +73,7 @@ final class HTTPDaemon: Sendable {
         options.append(MHD_OptionItem(option: .END, value: 0, ptr_value: nil))
 
         let daemon = options.withUnsafeBufferPointer { buffer in
-            sb_start_daemon(flags, 0, accessHandler, context, buffer.baseAddress)
+            sb_start_daemon(flags, 0, acceptPolicy, context, accessHandler, context, buffer.baseAddress)
         }
         guard let daemon else {
             logTarget.deallocate()
@@ -106,6 +106,9 @@ final class HTTPDaemon: Sendable {
             MHD_OptionItem(
                 option: .NOTIFY_COMPLETED, value: unsafeBitCast(completedCallback, to: Int.self),
                 ptr_value: context),
+            MHD_OptionItem(
+                option: .NOTIFY_CONNECTION, value: unsafeBitCast(connectionCallback, to: Int.self),
+                ptr_value: context),
             MHD_OptionItem(option: .LISTEN_BACKLOG_SIZE, value: Int(ListenSocket.backlog), ptr_value: nil),
         ]
         if settings.threads > 1 {
@@ -113,12 +116,6 @@ final class HTTPDaemon: Sendable {
                 MHD_OptionItem(option: .THREAD_POOL_SIZE, value: settings.threads, ptr_value: nil))
         }
         return options
-    }
-
-    /// Stops accepting new connections; existing ones continue. Returns the listening
-    /// descriptor, which the caller now owns and must close after `stop()`.
-    func quiesce() -> Int32 {
-        MHD_quiesce_daemon(self.handle.raw)
     }
 
     /// Connections libmicrohttpd holds right now, upgraded WebSockets included.
@@ -150,7 +147,35 @@ private let uriCallback:
         return Unmanaged.passRetained(RequestContext(rawTarget: target)).toOpaque()
     }
 
-private let completedCallback: MHD_RequestCompletedCallback = { _, _, requestSlot, _ in
+private let acceptPolicy: MHD_AcceptPolicyCallback = { context, address, _ in
+    guard let context, let address else { return .NO }
+    let dispatcher = Unmanaged<RequestDispatcher>.fromOpaque(context).takeUnretainedValue()
+    guard dispatcher.acceptsConnections else { return .NO }
+    let host = SocketAddress.numericHost(address) ?? "unknown"
+    return dispatcher.connectionGuard.admits(host) ? .YES : .NO
+}
+
+private let connectionCallback: MHD_NotifyConnectionCallback = { context, connection, _, event in
+    guard let context, let connection else { return }
+    let dispatcher = Unmanaged<RequestDispatcher>.fromOpaque(context).takeUnretainedValue()
+    let key = UInt(bitPattern: connection)
+    switch event {
+    case .CONNECTION_NOTIFY_STARTED:
+        let address = sb_connection_client_address(connection).flatMap(SocketAddress.numericHost)
+        dispatcher.connectionGuard.started(
+            key, socket: sb_connection_socket(connection), address: address ?? "unknown")
+    case .CONNECTION_NOTIFY_CLOSED:
+        dispatcher.connectionGuard.closed(key)
+    @unknown default:
+        break
+    }
+}
+
+private let completedCallback: MHD_RequestCompletedCallback = { context, connection, requestSlot, _ in
+    if let context, let connection {
+        let dispatcher = Unmanaged<RequestDispatcher>.fromOpaque(context).takeUnretainedValue()
+        dispatcher.connectionGuard.awaitingNextRequest(UInt(bitPattern: connection))
+    }
     guard let requestSlot, let raw = requestSlot.pointee else { return }
     requestSlot.pointee = nil
     let context = Unmanaged<RequestContext>.fromOpaque(raw).takeRetainedValue()

@@ -53,7 +53,7 @@ struct MetricsRoute: Sendable {
             (#"direction="out",transport="poll""#, metrics.longPollBytesOut.load(ordering: .relaxed)),
         ])
         text.gauge("switchboard_queue_bytes", "Bytes waiting in outbound queues.", [
-            (#"transport="ws""#, metrics.webSocketQueuedBytes.load(ordering: .relaxed)),
+            (#"transport="ws""#, self.hub.webSocketQueuedBytes()),
             (#"transport="poll""#, queue.bytes),
         ])
         text.gauge("switchboard_queue_events", "Long-poll events waiting for a GET or an ack.", [
@@ -71,6 +71,13 @@ struct MetricsRoute: Sendable {
             (#"reason="protocol_error""#, metrics.webSocketProtocolErrors.load(ordering: .relaxed)),
             (#"reason="idle_timeout""#, metrics.webSocketIdleTimeouts.load(ordering: .relaxed)),
             (#"reason="slow_consumer""#, metrics.slowConsumerWebSocket.load(ordering: .relaxed)),
+        ])
+        text.counter("switchboard_limit_rejections_total", "Clients refused or closed by a limit.", [
+            (#"limit="connections_per_address""#, metrics.perAddressRefusals.load(ordering: .relaxed)),
+            (#"limit="poll_sessions_per_address""#, metrics.sessionRefusals.load(ordering: .relaxed)),
+            (#"limit="request_timeout""#, metrics.slowRequestsClosed.load(ordering: .relaxed)),
+            (#"limit="rate""#, statistics.rateLimited),
+            (#"limit="origin""#, metrics.originRefusals.load(ordering: .relaxed)),
         ])
         text.counter("switchboard_http_requests_total", "HTTP requests received.", [
             ("", metrics.httpRequests.load(ordering: .relaxed))

@@ -9,6 +9,8 @@ import Glibc
 final class RequestContext {
     /// The request target exactly as received, percent-encoding intact.
     let rawTarget: String
+    /// The parsed target, once the first access callback has parsed it.
+    var target: RequestTarget?
     /// Set once the handler has looked at the headers (the first access callback).
     var hasStarted = false
     /// The request's body, when the route reads one.

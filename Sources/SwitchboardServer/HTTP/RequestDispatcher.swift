@@ -18,13 +18,17 @@ final class RequestDispatcher: Sendable {
     private let logger: Logger
     private let libraryLogger: Logger
     private let metrics: ServerMetrics
+    /// Per-address limits and the request deadline.
+    let connectionGuard: ConnectionGuard
+    private let isShuttingDown = Atomic<Bool>(false)
 
     init(
         staticFiles: StaticFileRoute, longPoll: LongPollService, webSockets: WebSocketService,
         echoEnabled: Bool, metricsRoute: MetricsRoute,
-        originPolicy: OriginPolicy, isTLS: Bool, maxBodyBytes: Int, logger: Logger,
-        metrics: ServerMetrics
+        originPolicy: OriginPolicy, isTLS: Bool, maxBodyBytes: Int,
+        connectionGuard: ConnectionGuard, logger: Logger, metrics: ServerMetrics
     ) {
+        self.connectionGuard = connectionGuard
         self.staticFiles = staticFiles
         self.longPoll = longPoll
         self.webSockets = webSockets
@@ -44,11 +48,16 @@ final class RequestDispatcher: Sendable {
         upload: UnsafeRawBufferPointer, uploadSize: UnsafeMutablePointer<Int>
     ) -> MHD_Result {
         let target: RequestTarget
-        do {
-            target = try RequestTarget(parsing: context.rawTarget)
-        } catch {
-            uploadSize.pointee = 0
-            return HTTPResponse.text(400, error.description).queue(on: connection)
+        if let parsed = context.target {
+            target = parsed
+        } else {
+            do {
+                target = try RequestTarget(parsing: context.rawTarget)
+                context.target = target
+            } catch {
+                uploadSize.pointee = 0
+                return HTTPResponse.text(400, error.description).queue(on: connection)
+            }
         }
         var exchange = Exchange(
             connection: connection, method: method, version: version, target: target)
@@ -74,6 +83,7 @@ final class RequestDispatcher: Sendable {
         if let continuation = context.continuation {
             return continuation.resume(&exchange, context: context)
         }
+        self.connectionGuard.requestReceived(UInt(bitPattern: connection))
         return self.route(&exchange, context: context)
     }
 
@@ -82,7 +92,21 @@ final class RequestDispatcher: Sendable {
         exchange.target.path == "/v1/poll" && exchange.method == "POST" ? self.maxBodyBytes : 0
     }
 
+    /// From now on new connections are refused and chat requests on connections still open
+    /// get 503: no new sessions or sockets while the server is going away.
+    func beginShutdown() {
+        self.isShuttingDown.store(true, ordering: .releasing)
+    }
+
+    /// False once shutdown began: the accept policy then closes new connections at once.
+    var acceptsConnections: Bool { !self.isShuttingDown.load(ordering: .acquiring) }
+
     private func route(_ exchange: inout Exchange, context: RequestContext) -> MHD_Result {
+        if self.isShuttingDown.load(ordering: .acquiring),
+            ["/v1/poll", "/v1/ws", "/v1/echo"].contains(exchange.target.path)
+        {
+            return LongPollService.error(503, "server shutting down").queue(on: exchange.connection)
+        }
         switch exchange.target.path {
         case "/healthz":
             return self.answerHealth(exchange)

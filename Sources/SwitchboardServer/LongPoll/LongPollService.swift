@@ -8,7 +8,26 @@ import Synchronization
 final class LongPollService: Sendable {
     let settings: LongPollSettings
     private let hub: ChatHub
-    private let sessions = Mutex<[String: LongPollSession]>([:])
+    /// Open sessions by id, with a count per client address for the per-address limit.
+    private struct SessionTable {
+        var byID: [String: LongPollSession] = [:]
+        var perAddress: [String: Int] = [:]
+
+        mutating func insert(_ session: LongPollSession) {
+            self.byID[session.sid] = session
+            self.perAddress[session.clientAddress, default: 0] += 1
+        }
+
+        @discardableResult
+        mutating func remove(_ sid: String) -> LongPollSession? {
+            guard let session = self.byID.removeValue(forKey: sid) else { return nil }
+            let remaining = (self.perAddress[session.clientAddress] ?? 1) - 1
+            self.perAddress[session.clientAddress] = remaining > 0 ? remaining : nil
+            return session
+        }
+    }
+
+    private let sessions = Mutex(SessionTable())
     private let acceptingParks = Atomic<Bool>(true)
     /// GETs suspended and not yet completed: libmicrohttpd must not be stopped while any is.
     let parkedRequests = Atomic<Int>(0)
@@ -31,11 +50,11 @@ final class LongPollService: Sendable {
     }
 
     /// Sessions open now.
-    var sessionCount: Int { self.sessions.withLock { $0.count } }
+    var sessionCount: Int { self.sessions.withLock { $0.byID.count } }
 
     /// Events and bytes queued across sessions, for metrics.
     func queueTotals() -> (events: Int, bytes: Int) {
-        let all = self.sessions.withLock { Array($0.values) }
+        let all = self.sessions.withLock { Array($0.byID.values) }
         return all.reduce(into: (0, 0)) { totals, session in
             let depth = session.queueDepth
             totals.0 += depth.events
@@ -63,7 +82,7 @@ final class LongPollService: Sendable {
 
     private func session(named sid: String?) -> LongPollSession? {
         guard let sid else { return nil }
-        return self.sessions.withLock { $0[sid] }.flatMap { $0.endReason == nil ? $0 : nil }
+        return self.sessions.withLock { $0.byID[sid] }.flatMap { $0.endReason == nil ? $0 : nil }
     }
 
     private func get(_ exchange: Exchange, context: RequestContext) -> HTTPResponse? {
@@ -172,6 +191,11 @@ final class LongPollService: Sendable {
             return Self.error(400, "empty batch")
         }
         let address = exchange.clientAddress()
+        if existing == nil, self.wouldExceedSessionLimit(address, binding: items) {
+            self.metrics.sessionRefusals.add(1, ordering: .relaxed)
+            self.logger.debug("session refused: per-address limit", ["http.peer": address])
+            return Self.error(429, "too many sessions from this address")
+        }
         let result = self.hub.receiveFromLongPoll(items, session: existing?.connectionID) { id in
             let session = self.createSession(id, clientAddress: address)
             return (session, session.sid)
@@ -186,11 +210,23 @@ final class LongPollService: Sendable {
         return Self.json(reply.code == 0 ? 200 : reply.code, reply.jsonBytes)
     }
 
+    /// Whether a sessionless request that binds would open one session too many for `address`.
+    private func wouldExceedSessionLimit(
+        _ address: String, binding items: [Result<ClientEnvelope, RejectedEnvelope>]
+    ) -> Bool {
+        let limit = self.settings.maxSessionsPerAddress
+        guard limit > 0, self.settings.limitLoopback || !SocketAddress.isLoopback(address) else {
+            return false
+        }
+        let binds = items.contains { (try? $0.get())?.type == .bind }
+        return binds && self.sessions.withLock { $0.perAddress[address] ?? 0 } >= limit
+    }
+
     private func createSession(_ id: ConnectionID, clientAddress: String) -> LongPollSession {
         let session = LongPollSession(
             connectionID: id, sid: SessionToken.generate(), clientAddress: clientAddress,
             queueLimitBytes: self.settings.queueLimitBytes, now: MonotonicClock.now())
-        self.sessions.withLock { $0[session.sid] = session }
+        self.sessions.withLock { $0.insert(session) }
         self.logger.debug(
             "session opened", ["poll.sid": String(session.sid.prefix(8)), "conn.id": "\(id)",
                                "http.peer": clientAddress])
@@ -201,7 +237,7 @@ final class LongPollService: Sendable {
         guard let sid = self.sessionID(of: exchange) else {
             return Self.error(400, "missing sid")
         }
-        guard let session = self.sessions.withLock({ $0.removeValue(forKey: sid) }) else {
+        guard let session = self.sessions.withLock({ $0.remove(sid) }) else {
             return Self.error(404, "unknown session")
         }
         self.finish(session, reason: .deleted)
@@ -222,12 +258,12 @@ final class LongPollService: Sendable {
         var timedOut: [PollWaiter] = []
         var finished: [(LongPollSession, LongPollSession.EndReason)] = []
         self.sessions.withLock { sessions in
-            for (sid, session) in sessions {
+            for (sid, session) in sessions.byID {
                 if let reason = session.endReason {
-                    sessions[sid] = nil
+                    sessions.remove(sid)
                     finished.append((session, reason))
                 } else if session.isExpired(now: now, expirySeconds: self.settings.expirySeconds) {
-                    sessions[sid] = nil
+                    sessions.remove(sid)
                     finished.append((session, .expired))
                 } else if let waiter = session.expiredWaiter(now: now) {
                     timedOut.append(waiter)
@@ -251,8 +287,8 @@ final class LongPollService: Sendable {
     func shutdown(graceSeconds: Double) {
         self.acceptingParks.store(false, ordering: .releasing)
         let all = self.sessions.withLock { sessions in
-            defer { sessions.removeAll() }
-            return Array(sessions.values)
+            defer { sessions = SessionTable() }
+            return Array(sessions.byID.values)
         }
         for session in all { self.finish(session, reason: .shutdown) }
         let deadline = MonotonicClock.now() + graceSeconds

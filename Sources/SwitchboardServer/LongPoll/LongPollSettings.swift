@@ -14,4 +14,6 @@ struct LongPollSettings: Sendable {
     var maxResponseBytes = 1 << 20
     /// Sessions one client address may hold at once (0: no limit).
     var maxSessionsPerAddress = 0
+    /// Whether that limit applies to loopback clients too.
+    var limitLoopback = false
 }

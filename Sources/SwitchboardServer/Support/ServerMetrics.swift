@@ -25,8 +25,12 @@ public final class ServerMetrics: Sendable {
     /// WebSocket closes we initiated for protocol errors, idle timeouts and limits.
     public let webSocketProtocolErrors = Atomic<Int>(0)
     public let webSocketIdleTimeouts = Atomic<Int>(0)
-    /// Bytes waiting in WebSocket outbound queues.
-    public let webSocketQueuedBytes = Atomic<Int>(0)
+    /// Connections refused because their address holds too many already.
+    public let perAddressRefusals = Atomic<Int>(0)
+    /// Long-poll sessions refused because their address holds too many already.
+    public let sessionRefusals = Atomic<Int>(0)
+    /// Connections shut down because a request did not arrive within the deadline.
+    public let slowRequestsClosed = Atomic<Int>(0)
 
     public init() {}
 }

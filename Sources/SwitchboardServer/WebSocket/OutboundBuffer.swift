@@ -12,8 +12,9 @@ struct OutboundBuffer {
     private(set) var countedBytes = 0
     private var countedMarkers: [(end: Int, size: Int)] = []
     private var countedStart = 0
-    /// End offset of every frame, so the unsent tail can be cut at a frame boundary.
-    private var frameEnds: [Int] = []
+    /// Start and end offsets of every frame, so the unsent tail can be cut at a frame
+    /// boundary (a start may be negative after compaction dropped its written part).
+    private var frameEnds: [(start: Int, end: Int)] = []
     private var frameEndStart = 0
 
     /// Bytes not yet written.
@@ -26,7 +27,7 @@ struct OutboundBuffer {
         let start = self.bytes.count
         write(&self.bytes)
         let end = self.bytes.count
-        self.frameEnds.append(end)
+        self.frameEnds.append((start, end))
         if let mid { self.markers.append((end, mid)) }
         if countsTowardBound {
             self.countedBytes += end - start
@@ -53,7 +54,7 @@ struct OutboundBuffer {
             self.countedStart += 1
         }
         while self.frameEndStart < self.frameEnds.count
-            && self.frameEnds[self.frameEndStart] <= self.readOffset
+            && self.frameEnds[self.frameEndStart].end <= self.readOffset
         {
             self.frameEndStart += 1
         }
@@ -66,7 +67,10 @@ struct OutboundBuffer {
     /// frame, so that the Close is next in line instead of behind megabytes it will never read.
     mutating func discardUnstartedFrames() -> [UInt64] {
         guard self.frameEndStart < self.frameEnds.count else { return [] }
-        let keepThrough = self.frameEnds[self.frameEndStart]
+        let first = self.frameEnds[self.frameEndStart]
+        // The first unwritten frame is kept only if some of it already left.
+        let keepsFirst = first.start < self.readOffset
+        let keepThrough = keepsFirst ? first.end : first.start
         var dropped: [UInt64] = []
         while let last = self.markers.last, self.markers.count > self.markerStart, last.end > keepThrough {
             dropped.append(last.mid)
@@ -78,7 +82,7 @@ struct OutboundBuffer {
             self.countedBytes -= last.size
             self.countedMarkers.removeLast()
         }
-        self.frameEnds.removeSubrange((self.frameEndStart + 1)...)
+        self.frameEnds.removeSubrange((self.frameEndStart + (keepsFirst ? 1 : 0))...)
         self.bytes.removeSubrange(keepThrough...)
         return dropped.reversed()
     }
@@ -108,7 +112,7 @@ struct OutboundBuffer {
         self.markerStart = 0
         self.countedMarkers = self.countedMarkers[self.countedStart...].map { ($0.end - shift, $0.size) }
         self.countedStart = 0
-        self.frameEnds = self.frameEnds[self.frameEndStart...].map { $0 - shift }
+        self.frameEnds = self.frameEnds[self.frameEndStart...].map { ($0.start - shift, $0.end - shift) }
         self.frameEndStart = 0
     }
 }

@@ -66,10 +66,14 @@ final class WebSocketLoop: Sendable {
         self.thread.withLock { $0 = thread }
     }
 
-    /// Asks the loop to close every socket (1001) and exit; returns when it has.
-    func stop() {
+    /// Asks the loop to close every socket (1001) and exit, without waiting.
+    func requestStop() {
         self.mailbox.withLock { $0.stopRequested = true }
         self.epoll.wake()
+    }
+
+    /// Waits until the loop has exited (after `requestStop`), then releases its descriptors.
+    func join() {
         self.thread.withLock { $0 }?.join()
         self.epoll.close()
     }
@@ -108,6 +112,11 @@ final class WebSocketLoop: Sendable {
         }
     }
 
+    /// Whether frames or requests wait in the mailbox.
+    var hasPostedWork: Bool {
+        self.mailbox.withLock { !$0.frames.isEmpty || !$0.closeRequests.isEmpty || !$0.adoptions.isEmpty }
+    }
+
     /// A token unique within this loop, for epoll.
     func allocateToken() -> UInt64 {
         self.nextToken.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -133,7 +142,8 @@ final class WebSocketLoop: Sendable {
         var readBuffer = [UInt8](repeating: 0, count: 256 * 1024)
         var events: [WebSocketEvent] = []
         var stopping = false
-        var routedSinceCommit = false
+        /// Chat sockets whose envelopes were routed since the last commit.
+        var routedSinceCommit: [WebSocketClient] = []
         var stopDeadline = 0.0
         var lastTimerSweep = 0.0
 
@@ -144,16 +154,22 @@ final class WebSocketLoop: Sendable {
             let eventBuffer = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: capacity)
             defer { eventBuffer.deallocate() }
             while true {
-                let count = self.loop.epoll.wait(into: eventBuffer, timeoutMilliseconds: 250)
+                // Work this thread posted to itself (replay pulled while flushing) must not
+                // wait for the next wake-up.
+                let timeout: Int32 = self.loop.hasPostedWork ? 0 : 250
+                let count = self.loop.epoll.wait(into: eventBuffer, timeoutMilliseconds: timeout)
                 for index in 0..<count {
                     self.handle(eventBuffer[index])
                 }
                 self.processMailbox()
-                if self.routedSinceCommit {
+                if !self.routedSinceCommit.isEmpty {
                     // Acknowledgements queued above must not reach a client before the
                     // messages they confirm are durable; one commit covers the whole batch.
-                    self.routedSinceCommit = false
-                    self.loop.hub.commitIfNeeded()
+                    let routed = self.routedSinceCommit
+                    self.routedSinceCommit.removeAll(keepingCapacity: true)
+                    if !self.loop.hub.commitIfNeeded() {
+                        for client in routed { self.closeFromServer(client, reason: .storageFailure) }
+                    }
                 }
                 self.flushDirty()
                 let now = MonotonicClock.now()
@@ -243,7 +259,7 @@ final class WebSocketLoop: Sendable {
                 switch client.kind {
                 case .chat:
                     guard let endpoint = client.endpoint else { return }
-                    self.routedSinceCommit = true
+                    self.routedSinceCommit.append(client)
                     payload.withUnsafeBytes { bytes in
                         self.loop.hub.receiveFromWebSocket(bytes, from: endpoint.connectionID)
                     }
@@ -294,6 +310,15 @@ final class WebSocketLoop: Sendable {
             }
             for outbound in mailbox.frames {
                 guard let client = self.clients[outbound.endpoint.token], !client.isTornDown else {
+                    continue
+                }
+                guard client.protocolState.state == .open else {
+                    // Closing: the frame can no longer be sent, so it counts as undelivered.
+                    if let mid = outbound.mid { client.discardedMids.append(mid) }
+                    if outbound.countsTowardBound {
+                        outbound.endpoint.queuedBytes.subtract(
+                            WebSocketEndpoint.chargedSize(of: outbound.frame), ordering: .relaxed)
+                    }
                     continue
                 }
                 client.out.append(mid: outbound.mid, countsTowardBound: outbound.countsTowardBound) { output in
@@ -426,13 +451,16 @@ final class WebSocketLoop: Sendable {
             guard !client.isTornDown else { return }
             let (code, text): (CloseCode, String)
             switch reason {
+            case .storageFailure:
+                // Its acknowledgements were for writes that did not commit: drop them with
+                // everything else unsent, and let the client retry its ids on a new socket.
+                (code, text) = (.internalError, "internal error")
+                self.discardUnstarted(client)
             case .slowConsumer:
                 (code, text) = (.policyViolation, "slow consumer")
                 // What it has not started reading goes back to its offline queue now, so the
                 // Close frame is next on the wire.
-                let countedBefore = client.out.countedBytes
-                client.discardedMids += client.out.discardUnstartedFrames()
-                client.endpoint?.queuedBytes.subtract(countedBefore - client.out.countedBytes, ordering: .relaxed)
+                self.discardUnstarted(client)
                 self.loop.metrics.slowConsumerWebSocket.add(1, ordering: .relaxed)
                 self.loop.logger.warning(
                     "websocket closed: slow consumer",
@@ -457,6 +485,14 @@ final class WebSocketLoop: Sendable {
             } else {
                 self.teardown(client)
             }
+        }
+
+        /// Drops the frames not yet begun, keeping their mids as undelivered and the bound's
+        /// accounting right.
+        private func discardUnstarted(_ client: WebSocketClient) {
+            let countedBefore = client.out.countedBytes
+            client.discardedMids += client.out.discardUnstartedFrames()
+            client.endpoint?.queuedBytes.subtract(countedBefore - client.out.countedBytes, ordering: .relaxed)
         }
 
         private mutating func beginStopping() {
@@ -544,7 +580,8 @@ final class WebSocketClient {
         self.peer = adoption.peer
         let configuration = WebSocketConfiguration(
             maxMessageBytes: adoption.kind == .echo ? settings.echoMaxMessageBytes : settings.maxMessageBytes,
-            acceptsBinaryMessages: adoption.kind == .echo, answersPingsAutomatically: false)
+            acceptsBinaryMessages: adoption.kind == .echo, answersPingsAutomatically: false,
+            compressionMemoryLevel: WebSocketSettings.compressionMemoryLevel)
         self.protocolState = WebSocketConnection(
             role: .server, configuration: configuration, deflate: adoption.deflate)
         self.lastReceived = now

@@ -19,11 +19,16 @@ final class WebSocketService: Sendable {
     private let loops: [WebSocketLoop]
     private let nextLoop = Atomic<Int>(0)
     private let metrics: ServerMetrics
+    private let connectionGuard: ConnectionGuard
     private let logger: Logger
 
-    init(settings: WebSocketSettings, loopCount: Int, hub: ChatHub, metrics: ServerMetrics, logger: Logger) {
+    init(
+        settings: WebSocketSettings, loopCount: Int, hub: ChatHub, connectionGuard: ConnectionGuard,
+        metrics: ServerMetrics, logger: Logger
+    ) {
         self.settings = settings
         self.metrics = metrics
+        self.connectionGuard = connectionGuard
         self.logger = logger.named("ws")
         self.loops = (0..<max(1, loopCount)).map { index in
             WebSocketLoop(index: index, settings: settings, hub: hub, metrics: metrics, logger: logger.named("ws"))
@@ -34,10 +39,16 @@ final class WebSocketService: Sendable {
         self.loops.forEach { $0.start() }
     }
 
-    /// Closes every socket with 1001 and stops the loops. Must run before libmicrohttpd is
-    /// stopped: after that, closing an upgraded socket would touch freed memory.
-    func stop() {
-        self.loops.forEach { $0.stop() }
+    /// Starts closing every socket with 1001; the loops exit once their clients answered or
+    /// the close handshake timed out.
+    func beginStop() {
+        self.loops.forEach { $0.requestStop() }
+    }
+
+    /// Waits for the loops to exit. Must return before libmicrohttpd is stopped: after that,
+    /// closing an upgraded socket would touch freed memory.
+    func finishStop() {
+        self.loops.forEach { $0.join() }
     }
 
     /// Sockets held now, across loops.
@@ -78,9 +89,10 @@ final class WebSocketService: Sendable {
 
     /// Called by libmicrohttpd's upgrade callback on its own thread.
     fileprivate func adopt(
-        context: RequestContext, descriptor: Int32, upgrade: OpaquePointer,
-        pipelined: UnsafeRawBufferPointer
+        context: RequestContext, connection: OpaquePointer?, descriptor: Int32,
+        upgrade: OpaquePointer, pipelined: UnsafeRawBufferPointer
     ) {
+        if let connection { self.connectionGuard.upgraded(UInt(bitPattern: connection)) }
         guard let plan = context.upgradePlan else {
             _ = sb_upgrade_close(upgrade)
             return
@@ -98,7 +110,7 @@ final class WebSocketService: Sendable {
 /// libmicrohttpd passes the request's context slot (`req_cls`), which holds our
 /// `RequestContext` with the plan made when the 101 was queued.
 private let upgradeHandler: MHD_UpgradeHandler = {
-    cls, _, requestContext, extraIn, extraInSize, socket, upgrade in
+    cls, connection, requestContext, extraIn, extraInSize, socket, upgrade in
     guard let cls, let upgrade else { return }
     guard let requestContext else {
         _ = sb_upgrade_close(upgrade)
@@ -107,6 +119,6 @@ private let upgradeHandler: MHD_UpgradeHandler = {
     let service = Unmanaged<WebSocketService>.fromOpaque(cls).takeUnretainedValue()
     let context = Unmanaged<RequestContext>.fromOpaque(requestContext).takeUnretainedValue()
     service.adopt(
-        context: context, descriptor: socket, upgrade: upgrade,
+        context: context, connection: connection, descriptor: socket, upgrade: upgrade,
         pipelined: UnsafeRawBufferPointer(start: extraIn, count: extraInSize))
 }

@@ -17,8 +17,16 @@ struct WebSocketSettings: Sendable {
     /// The same wait for a slow consumer: its Close frame sits behind data it has not read
     /// yet, so it gets longer to reach it (and learn why it was closed) before the socket goes.
     var slowConsumerCloseSeconds: Double = 10
-    /// permessage-deflate answers; nil never compresses.
-    var deflate: PerMessageDeflateOptions? = PerMessageDeflateOptions()
+    /// permessage-deflate answers; nil never compresses. Windows of 4 KiB each way (instead of
+    /// zlib's 32 KiB) keep a compressing connection near 40 KiB of zlib state instead of
+    /// about 300 KiB; chat messages are short, so the ratio barely changes.
+    var deflate: PerMessageDeflateOptions? = WebSocketSettings.compactDeflate
+
+    /// The server's permessage-deflate options: 4 KiB windows both ways.
+    static let compactDeflate = PerMessageDeflateOptions(serverMaxWindowBits: 12, clientMaxWindowBits: 12)
+    /// zlib memory level for the server's compressors: 4 uses an 8 KiB hash table instead of
+    /// 128 KiB.
+    static let compressionMemoryLevel = 4
 }
 
 /// Which endpoint an upgraded socket serves.
@@ -32,6 +40,7 @@ enum WebSocketKind: Sendable {
 /// Why the server closes a socket, for logs and metrics.
 enum ServerCloseReason: Sendable {
     case slowConsumer
+    case storageFailure
     case idleTimeout
     case shutdown
 }

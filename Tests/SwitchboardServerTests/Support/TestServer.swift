@@ -30,6 +30,12 @@ final class TestServer {
         self.server = try SwitchboardServer(configuration: configuration, logger: logger)
     }
 
+    /// Adopts a server the test built itself (to pass its own store), with its folder.
+    init(wrapping server: SwitchboardServer, directory: TemporaryDirectory) throws {
+        self.server = server
+        self.publicDirectory = directory
+    }
+
     deinit { self.server.shutdown() }
 }
 
