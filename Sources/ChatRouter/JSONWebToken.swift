@@ -26,15 +26,24 @@ public enum JSONWebToken {
     /// Mints a token for `subject`, expiring at `expiresAt` (Unix seconds) when given.
     /// Nil when `secret` is empty or GnuTLS cannot compute the HMAC.
     public static func sign(subject: String, expiresAt: Int64?, secret: [UInt8]) -> String? {
-        var claims: [UInt8] = []
-        JSONWriter.appendRaw(#"{"sub":"#, to: &claims)
-        JSONWriter.appendString(subject, to: &claims)
-        if let expiresAt {
-            JSONWriter.appendRaw(#","exp":"#, to: &claims)
-            JSONWriter.appendInteger(expiresAt, to: &claims)
+        let claims = SubjectClaims(subject: subject, expiresAt: expiresAt)
+        return self.sign(claimsJSON: JSONEncoding.bytes(of: claims), secret: secret)
+    }
+
+    /// `{"sub":…,"exp":…}`, the claims set `sign(subject:expiresAt:secret:)` mints.
+    private struct SubjectClaims: JSONEncodable {
+        let subject: String
+        let expiresAt: Int64?
+
+        func write<Sink: JSONSink>(to sink: inout Sink) {
+            sink.writeRaw(#"{"sub":"#)
+            sink.writeString(self.subject)
+            if let expiresAt = self.expiresAt {
+                sink.writeRaw(#","exp":"#)
+                sink.writeInteger(expiresAt)
+            }
+            sink.writeByte(ASCII.closeBrace)
         }
-        claims.append(ASCII.closeBrace)
-        return self.sign(claimsJSON: claims, secret: secret)
     }
 
     /// HMAC-SHA256 of `message` under `key`; nil if GnuTLS reports a failure.
