@@ -309,11 +309,21 @@ enum TokenFactory {
         self.expectRejected(token, .malformedHeader)
     }
 
-    @Test func refusesHeaderNestedTooDeep() {
-        let deep = String(repeating: "[", count: 40) + String(repeating: "]", count: 40)
-        let token = TokenFactory.token(
-            header: #"{"alg":"HS256","x":\#(deep)}"#, claims: TokenFactory.claims())
-        self.expectRejected(token, .malformedHeader)
+    /// The header object counts as one level; `maxJSONDepth` (16) levels pass, one more fails,
+    /// in the header and in the claims alike.
+    @Test(arguments: [15, 16, 40])
+    func nestingBeyondTheDepthLimitIsRefused(arrays: Int) throws {
+        let nested = String(repeating: "[", count: arrays) + String(repeating: "]", count: arrays)
+        let header = TokenFactory.token(
+            header: #"{"alg":"HS256","x":\#(nested)}"#, claims: TokenFactory.claims())
+        let claims = TokenFactory.token(claims: TokenFactory.claims(extra: #","x":\#(nested)"#))
+        if 1 + arrays <= JSONWebTokenVerifier.maxJSONDepth {
+            try self.verify(header)
+            try self.verify(claims)
+        } else {
+            self.expectRejected(header, .malformedHeader)
+            self.expectRejected(claims, .malformedClaims)
+        }
     }
 
     @Test(arguments: [
