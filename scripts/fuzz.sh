@@ -83,7 +83,9 @@ run_target() {
 
     echo "fuzzing $name for ${seconds}s"
     # shellcheck disable=SC2086
-    if "$build_dir/$name" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 \
+    # Swift's own crash backtracer would run inside the ASan process and add noise to the
+    # report; libFuzzer prints the stack itself.
+    if SWIFT_BACKTRACE=enable=no "$build_dir/$name" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 \
         -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts/" \
         $dictionary $extra_args "$corpus" "Fuzz/corpus/$name" >"$log" 2>&1; then
         runs=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 runs in \2 s/p' "$log")
