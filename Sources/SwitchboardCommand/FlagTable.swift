@@ -108,6 +108,12 @@ enum FlagTable {
 
     private static let securityFlags: [Flag] = [
         Flag(
+            name: "jwt-secret", kind: .value(placeholder: "SECRET"), defaultText: "none (auth off)",
+            help: "HS256 secret; bind then needs a token whose sub is the uid (prefer the env)"
+        ) { options, value throws(FlagError) in
+            options.server.jwtSecret = try FlagValue.nonEmpty(value, flag: "jwt-secret")
+        },
+        Flag(
             name: "allow-origin", kind: .repeatable(placeholder: "ORIGIN"), defaultText: "none",
             help: "another origin browsers may connect from, e.g. https://chat.example.com"
         ) { options, value throws(FlagError) in

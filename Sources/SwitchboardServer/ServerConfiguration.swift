@@ -87,6 +87,8 @@ public struct ServerConfiguration: Sendable {
     public var limitLoopback = false
     /// PEM certificate chain and private key files; both set turns on HTTPS and WSS for every
     /// route (libmicrohttpd does TLS through GnuTLS on its worker threads).
+    /// The HS256 secret `bind` tokens are signed with; nil leaves authentication off.
+    public var jwtSecret: String?
     public var tlsCertificatePath: String?
     public var tlsKeyPath: String?
     /// Seconds a client has to send a whole request (slowloris defence); 0 turns it off.

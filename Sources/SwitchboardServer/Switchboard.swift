@@ -145,11 +145,12 @@ public final class SwitchboardServer: Sendable {
         }
         self.housekeeper.start()
         webSockets.start()
+        let scheme = tls == nil ? "http" : "https"
         self.logger.info(
             "listening",
-            ["http.address":
-                "\(tls == nil ? "http" : "https")://\(Self.urlHost(configuration.host)):\(listenSocket.port)",
+            ["http.address": "\(scheme)://\(Self.urlHost(configuration.host)):\(listenSocket.port)",
              "http.public": directory.root,
+             "auth": configuration.jwtSecret == nil ? "off" : "jwt",
              "limit.connections": "\(configuration.maxConnections)",
              "limit.nofile": "\(openFiles)",
              "limit.queue_bytes": "\(configuration.queueBytes)",
@@ -177,11 +178,16 @@ public final class SwitchboardServer: Sendable {
         }
     }
 
-    private static func routerConfiguration(_ configuration: ServerConfiguration) -> RouterConfiguration {
+    private static func routerConfiguration(
+        _ configuration: ServerConfiguration
+    ) -> RouterConfiguration {
         var router = RouterConfiguration()
         router.offlineQueueEnabled = configuration.offlineQueueEnabled
         router.heldLiveLimitBytes = configuration.queueBytes
         router.messagesPerSecond = configuration.rateLimitPerSecond
+        if let secret = configuration.jwtSecret {
+            router.authenticator = JSONWebTokenVerifier(secret: secret)
+        }
         return router
     }
 

@@ -1,3 +1,4 @@
+import ChatRouter
 import Glibc
 import Testing
 
@@ -96,5 +97,43 @@ import Testing
         #expect(help.waitForExit() == 0)
         let version = try ChildProcess(executable: "switchboard", arguments: ["--version"])
         #expect(version.waitForExit() == 0)
+    }
+
+    /// The secret comes from the environment twin, as the README advises (a flag would show
+    /// it in `ps`). The token was minted by Python's hmac module, not by our own signer.
+    @Test func jwtSecretRequiresAValidTokenOnBothTransports() throws {
+        let pythonToken =
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6MjAwMDAwMDAwMH0"
+            + ".FWl8DAPOm2qN8psEo0uGOtlvYFbqnkCMPOWskzTgAJo"
+        let expired = try #require(
+            JSONWebToken.sign(
+                subject: "alice", expiresAt: 1_600_000_000,
+                secret: Array("switchboard-test-secret".utf8)))
+        let child = try self.start(
+            ["--port", "0"], environment: ["SWITCHBOARD_JWT_SECRET": "switchboard-test-secret"])
+        let port = try #require(child.waitForListeningPort())
+        defer {
+            child.send(signal: SIGTERM)
+            _ = child.waitForExit()
+        }
+        let clients: [any ChatTestClient] = [
+            try WebSocketChatClient(port: port), LongPollChatClient(port: port),
+        ]
+        for client in clients {
+            let refusals: [[String: Any]] = [
+                ["type": "bind", "uid": "alice"],
+                ["type": "bind", "uid": "alice", "token": expired],
+                ["type": "bind", "uid": "mallory", "token": pythonToken],
+                ["type": "bind", "uid": "alice", "token": pythonToken + "x"],
+            ]
+            for envelope in refusals {
+                let reply = try client.request(envelope)
+                #expect(reply.code == 401, "\(envelope) → \(reply)")
+            }
+            let accepted = try client.request(
+                ["type": "bind", "uid": "alice", "token": pythonToken])
+            #expect(accepted.code == 0 && accepted.error == false, "\(accepted)")
+            try client.disconnect()
+        }
     }
 }
