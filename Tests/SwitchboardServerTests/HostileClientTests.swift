@@ -273,17 +273,20 @@ import WebSocketCore
         try Self.expectHealthy(server)
     }
 
-    /// RFC 9112 §6.1: with both Transfer-Encoding and Content-Length, the chunked framing wins
-    /// and the server MUST close the connection after responding.
-    @Test func contentLengthWithChunkedIsReadAsChunkedAndClosed() throws {
+    /// RFC 9112 §6.1: with both Transfer-Encoding and Content-Length a server may reject the
+    /// request, and must close the connection either way. Switchboard rejects: a proxy in front
+    /// that framed it by Content-Length would otherwise see a different request than we do.
+    @Test func contentLengthWithChunkedIsRefusedWith400AndClosed() throws {
         let server = try TestServer()
         let request =
             "POST /v1/poll HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
             + "Transfer-Encoding: chunked\r\n\r\n" + Self.chunked([#"{"type":"bind","uid":"te"}"#])
         let outcome = try Self.exchange(port: server.port, Array(request.utf8), timeoutSeconds: 3)
-        #expect(outcome.response?.status == 200)
-        #expect(outcome.response.flatMap { try? Frame(json: $0.text) }?.uid == "te")
+        #expect(outcome.response?.status == 400)
+        #expect(outcome.response?.text == "content-length with transfer-encoding\n")
         #expect(outcome.closedAfterwards)
+        let metrics = try HTTPTestClient.request(port: server.port, path: "/metrics").text
+        #expect(metrics.contains(#"switchboard_limit_rejections_total{limit="request_framing"} 1"#))
         try Self.expectHealthy(server)
     }
 

@@ -78,6 +78,8 @@ struct MetricsRoute: Sendable {
             (#"limit="request_timeout""#, metrics.slowRequestsClosed.load(ordering: .relaxed)),
             (#"limit="rate""#, statistics.rateLimited),
             (#"limit="origin""#, metrics.originRefusals.load(ordering: .relaxed)),
+            (#"limit="body_bytes""#, metrics.bodiesTooLarge.load(ordering: .relaxed)),
+            (#"limit="request_framing""#, metrics.httpRefusedFraming.load(ordering: .relaxed)),
         ])
         text.counter("switchboard_http_requests_total", "HTTP requests received.", [
             ("", metrics.httpRequests.load(ordering: .relaxed))

@@ -70,6 +70,15 @@ struct Exchange {
         return SocketAddress.numericHost(address) ?? "unknown"
     }
 
+    /// The headers that decide how the body is framed, read in one pass without copying the
+    /// others.
+    func framingHeaders() -> FramingHeaders {
+        let collector = FramingHeaders()
+        let context = Unmanaged.passUnretained(collector).toOpaque()
+        _ = MHD_get_connection_values(self.connection, .HEADER_KIND, collectFraming, context)
+        return collector
+    }
+
     /// Whether the request asks for the headers only.
     var isHead: Bool { self.method == "HEAD" }
 }
@@ -82,5 +91,43 @@ private let collectHeader: MHD_KeyValueIterator = { context, _, key, value in
     guard let context, let key else { return .YES }
     let collector = Unmanaged<HeaderCollector>.fromOpaque(context).takeUnretainedValue()
     collector.headers.append((String(cString: key), value.map { String(cString: $0) } ?? ""))
+    return .YES
+}
+
+/// Host lines, Content-Length values and whether Transfer-Encoding is present: what a request
+/// smuggler plays with (RFC 9112 §3.2, §6.1, §6.3).
+final class FramingHeaders {
+    fileprivate(set) var hostCount = 0
+    fileprivate(set) var contentLengths: [String] = []
+    fileprivate(set) var hasTransferEncoding = false
+
+    /// Why the head cannot be trusted to frame the body, or nil when it can.
+    var problem: String? {
+        if self.hostCount > 1 { return "duplicate host" }
+        if Set(self.contentLengths).count > 1 { return "conflicting content-length" }
+        if self.hasTransferEncoding && !self.contentLengths.isEmpty {
+            return "content-length with transfer-encoding"
+        }
+        return nil
+    }
+
+    /// The declared body length, when there is exactly one and it is a number.
+    var declaredLength: UInt64? {
+        guard let first = self.contentLengths.first, !self.hasTransferEncoding else { return nil }
+        return UInt64(first)
+    }
+}
+
+private let collectFraming: MHD_KeyValueIterator = { context, _, key, value in
+    guard let context, let key else { return .YES }
+    let framing = Unmanaged<FramingHeaders>.fromOpaque(context).takeUnretainedValue()
+    if strcasecmp(key, "host") == 0 {
+        framing.hostCount += 1
+    } else if strcasecmp(key, "content-length") == 0 {
+        let text = value.map { String(cString: $0) } ?? ""
+        framing.contentLengths.append(String(Substring(text).trimmingSpaces()))
+    } else if strcasecmp(key, "transfer-encoding") == 0 {
+        framing.hasTransferEncoding = true
+    }
     return .YES
 }

@@ -73,6 +73,10 @@ final class RequestDispatcher: Sendable {
                 ["http.method": method, "http.path": target.path,
                  "http.peer": exchange.clientAddress()])
             self.metrics.httpRequests.add(1, ordering: .relaxed)
+            if let refusal = self.refuseBadFraming(exchange, bodyLimit: context.bodyLimit) {
+                uploadSize.pointee = 0
+                return refusal.queue(on: connection)
+            }
             return .YES
         }
         if uploadSize.pointee > 0 {
@@ -85,6 +89,23 @@ final class RequestDispatcher: Sendable {
         }
         self.connectionGuard.requestReceived(UInt(bitPattern: connection))
         return self.route(&exchange, context: context)
+    }
+
+    /// A request whose head frames its body ambiguously is refused rather than guessed at:
+    /// behind a proxy that guesses differently, a guess lets one request hide inside another.
+    /// A body declared larger than the route reads is refused before it is sent. Answering on
+    /// the first call makes libmicrohttpd close the connection after the response.
+    private func refuseBadFraming(_ exchange: Exchange, bodyLimit: Int) -> HTTPResponse? {
+        let framing = exchange.framingHeaders()
+        if let problem = framing.problem {
+            self.metrics.httpRefusedFraming.add(1, ordering: .relaxed)
+            return HTTPResponse.text(400, problem)
+        }
+        if bodyLimit > 0, let length = framing.declaredLength, length > UInt64(bodyLimit) {
+            self.metrics.bodiesTooLarge.add(1, ordering: .relaxed)
+            return LongPollService.error(413, "body too large")
+        }
+        return nil
     }
 
     /// How many body bytes a route reads; bodies sent to other routes are read and dropped.

@@ -35,16 +35,20 @@ public struct RequestTarget: Equatable, Sendable {
     public let query: [(name: String, value: String)]
 
     /// Parses an origin-form or absolute-form request target; a fragment is dropped.
+    ///
+    /// Delimiters are found byte by byte, never by Character: a combining mark right after
+    /// `?`, `&`, `=` or `#` would otherwise fuse with it into one grapheme and hide it.
     public init(parsing raw: String) throws(RequestTargetError) {
-        var target = Substring(raw)
-        if let hash = target.firstIndex(of: "#") { target = target[..<hash] }
+        let bytes = Array(raw.utf8)
+        var target = bytes[...]
+        if let hash = target.firstIndex(of: UInt8(ascii: "#")) { target = target[..<hash] }
         target = try Self.droppingSchemeAndAuthority(target)
 
-        let question = target.firstIndex(of: "?")
+        let question = target.firstIndex(of: UInt8(ascii: "?"))
         let rawPath = question.map { target[..<$0] } ?? target
-        self.path = rawPath.isEmpty ? "/" : String(rawPath)
+        self.path = rawPath.isEmpty ? "/" : String(decoding: rawPath, as: UTF8.self)
         if let question {
-            self.query = try Self.parseQuery(target[target.index(after: question)...])
+            self.query = try Self.parseQuery(target[(question + 1)...])
         } else {
             self.query = []
         }
@@ -60,35 +64,41 @@ public struct RequestTarget: Equatable, Sendable {
     }
 
     private static func droppingSchemeAndAuthority(
-        _ target: Substring
-    ) throws(RequestTargetError) -> Substring {
-        if target.first == "/" || target == "*" { return target }
-        let lowered = target.prefix(8).lowercased()
+        _ target: ArraySlice<UInt8>
+    ) throws(RequestTargetError) -> ArraySlice<UInt8> {
+        if target.first == UInt8(ascii: "/") || target.elementsEqual([UInt8(ascii: "*")]) {
+            return target
+        }
+        let lowered = target.prefix(8).map(ASCII.lowercased)
         let schemeLength: Int
-        if lowered.hasPrefix("http://") {
+        if lowered.starts(with: Array("http://".utf8)) {
             schemeLength = 7
-        } else if lowered.hasPrefix("https://") {
+        } else if lowered.starts(with: Array("https://".utf8)) {
             schemeLength = 8
         } else {
             throw .unsupportedForm
         }
         let afterScheme = target.dropFirst(schemeLength)
-        guard let slash = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) else {
-            return "/"
+        guard
+            let slash = afterScheme.firstIndex(where: {
+                $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?")
+            })
+        else {
+            return Array("/".utf8)[...]
         }
         return afterScheme[slash...]
     }
 
     private static func parseQuery(
-        _ query: Substring
+        _ query: ArraySlice<UInt8>
     ) throws(RequestTargetError) -> [(name: String, value: String)] {
         var parameters: [(name: String, value: String)] = []
-        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
+        for pair in query.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             guard parameters.count < Self.maxQueryParameters else { throw .tooManyParameters }
-            let equals = pair.firstIndex(of: "=")
+            let equals = pair.firstIndex(of: UInt8(ascii: "="))
             let name = try Self.formDecode(equals.map { pair[..<$0] } ?? pair)
             let value = try equals.map { index throws(RequestTargetError) in
-                try Self.formDecode(pair[pair.index(after: index)...])
+                try Self.formDecode(pair[(index + 1)...])
             } ?? ""
             parameters.append((name, value))
         }
@@ -96,10 +106,10 @@ public struct RequestTarget: Equatable, Sendable {
     }
 
     /// Decodes `+` and `%XX`; refuses malformed escapes instead of guessing.
-    static func formDecode(_ text: Substring) throws(RequestTargetError) -> String {
+    static func formDecode(_ text: ArraySlice<UInt8>) throws(RequestTargetError) -> String {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = text.utf8.makeIterator()
+        bytes.reserveCapacity(text.count)
+        var iterator = text.makeIterator()
         while let byte = iterator.next() {
             switch byte {
             case UInt8(ascii: "+"):

@@ -170,6 +170,7 @@ final class LongPollService: Sendable {
 
     private func post(_ exchange: Exchange, context: RequestContext) -> HTTPResponse {
         if context.bodyOverflowed {
+            self.metrics.bodiesTooLarge.add(1, ordering: .relaxed)
             return Self.error(413, "body too large")
         }
         self.metrics.longPollBytesIn.add(context.body.count, ordering: .relaxed)

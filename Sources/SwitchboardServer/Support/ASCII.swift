@@ -9,4 +9,9 @@ enum ASCII {
         default: nil
         }
     }
+
+    /// The byte with `A`...`Z` folded to lower case; other bytes unchanged.
+    static func lowercased(_ byte: UInt8) -> UInt8 {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
+    }
 }

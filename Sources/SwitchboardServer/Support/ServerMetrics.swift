@@ -31,6 +31,10 @@ public final class ServerMetrics: Sendable {
     public let sessionRefusals = Atomic<Int>(0)
     /// Connections shut down because a request did not arrive within the deadline.
     public let slowRequestsClosed = Atomic<Int>(0)
+    /// Requests refused because their head framed the body ambiguously (400).
+    public let httpRefusedFraming = Atomic<Int>(0)
+    /// Long-poll bodies refused for being over `--max-body-bytes` (413).
+    public let bodiesTooLarge = Atomic<Int>(0)
 
     public init() {}
 }
