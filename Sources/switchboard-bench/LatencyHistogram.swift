@@ -52,6 +52,8 @@ struct LatencyHistogram {
         for (index, bucketCount) in self.counts.enumerated() where bucketCount > 0 {
             seen += bucketCount
             if seen >= rank {
+                // The last bucket is open-ended: only the exact maximum bounds it.
+                guard index < Self.bucketCount - 1 else { return self.maximum }
                 return min(Self.upperEdge(of: index), self.maximum)
             }
         }
