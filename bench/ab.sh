@@ -7,6 +7,7 @@
 #   bench/ab.sh /tmp/sb-base .build/release/switchboard 5 relay --transport lp --pairs 100
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
 a=$1 b=$2 rounds=$3
 shift 3
 ulimit -n "$(ulimit -Hn)"

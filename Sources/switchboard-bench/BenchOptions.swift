@@ -48,6 +48,9 @@ struct BenchOptions {
     var rate = 0.0
     var messageBytes = 32
     var duration = 10.0
+    /// Closed loop: stop after this many messages in total (warm-up included) instead of at
+    /// the end of `duration`; 0 means no limit. Makes runs under valgrind comparable.
+    var messages = 0
     var warmup = 2.0
     /// Connections being set up at once.
     var setupConcurrency = 256
@@ -68,6 +71,7 @@ struct BenchOptions {
         common:  --host 127.0.0.1 --port 8080 --protocol v1|nchan --pid PID[,PID...]
                  --sources 32 --cpu N --label TEXT --setup-concurrency 256
         traffic: --duration 10 --warmup 2 --msg-bytes 32 --inflight 10 --rate MSGS_PER_S
+                 --messages N (stop after N messages; for valgrind)
           relay: --pairs 100 --transport ws|lp|mixed
           fanin: --senders 100 --sink-transport ws|lp
           echo:  --clients 100
@@ -121,6 +125,7 @@ struct BenchOptions {
         case "rate": self.rate = try Self.decimal(value, name, in: 0...10_000_000)
         case "msg-bytes":
             self.messageBytes = try Self.number(value, name, in: Payload.minimumBytes...65536)
+        case "messages": self.messages = try Self.number(value, name, in: 0...1_000_000_000)
         case "duration": self.duration = try Self.decimal(value, name, in: 0.1...3600)
         case "warmup": self.warmup = try Self.decimal(value, name, in: 0...600)
         case "setup-concurrency":

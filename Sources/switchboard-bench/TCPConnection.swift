@@ -38,7 +38,7 @@ final class TCPConnection: LoopHandler {
     /// Where the connection stands.
     private(set) var state = State.connecting
     /// Bytes queued for sending; append, then call ``outputChanged()``.
-    var output: [UInt8] = []
+    @exclusivity(unchecked) var output: [UInt8] = []
     /// The owner; weak because the owner holds the connection.
     weak var delegate: TCPConnectionDelegate?
 
