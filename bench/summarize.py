@@ -215,6 +215,7 @@ CASE_TITLES = {
     "mixed-1k-heavy": "Cross-transport WS↔LP: 1,000 clients (500 pairs), 10,000 msg/s open loop",
     "idle-18k": "18,000 idle WebSocket connections (V1 users bound; nchan: subscribed)",
     "idle-18k-echo": "18,000 idle WebSocket connections on /v1/echo (no router state)",
+    "idle-18k-pool4k": "18,000 idle V1 WebSockets, server with --connection-memory-bytes 4096",
     "parked-10k": "10,000 parked long-polls woken at once",
     "churn": "Connection churn: 50 concurrent open → bind → close cycles, 10 s",
 }
@@ -313,6 +314,16 @@ def report(runs, commands):
             lines.append(f"1-minute load average at run start: {min(first):.2f}–{max(first):.2f} "
                          "(the machine is shared; see the analysis for how that shows).")
             lines.append("")
+    scheds = sorted({run.get("sched", "none") for run in runs})
+    lines.append("Scheduling of server and generator: " + ", ".join(scheds) + " (`rt` = SCHED_RR "
+                 "priority 1, so a process woken by its socket runs at once instead of waiting "
+                 "for another user's time slice on this shared machine).")
+    lines.append("")
+    busy = [float(run["other_busy"]) for run in runs if run.get("other_busy")]
+    if busy:
+        lines.append(f"Other work on the machine just before each run: {min(busy):.2f}–{max(busy):.2f} "
+                     "cores busy (sampled over 3 s from /proc/stat).")
+        lines.append("")
     targets_section(cases, lines)
     machine_section(lines)
     lines.append("## Commands")
