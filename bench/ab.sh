@@ -11,17 +11,24 @@ cd "$root"
 a=$1 b=$2 rounds=$3
 shift 3
 ulimit -n "$(ulimit -Hn)"
+# SCHED_RR as in bench/run.sh (see there why); BENCH_SCHED=none to keep the default scheduler.
+priority=()
+if [ "${BENCH_SCHED:-rt}" = rt ] && chrt -r 1 true 2>/dev/null; then priority=(chrt -r 1); fi
+server_flags=${SERVER_FLAGS:-}
 out=$(mktemp -d /tmp/switchboard-ab.XXXXXX)
+bench=$out/switchboard-bench
+cp "$root/.build/release/switchboard-bench" "$bench"
 for round in $(seq 1 "$rounds"); do
     for side in A B; do
         binary=$a
         [ "$side" = B ] && binary=$b
         port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-        taskset -c "${SERVER_CPU:-0}" "$binary" --host 127.0.0.1 --port "$port" --ws-echo \
-            --log-level warning >"$out/server.log" 2>&1 &
+        # shellcheck disable=SC2086
+        "${priority[@]}" taskset -c "${SERVER_CPU:-0}" "$binary" --host 127.0.0.1 --port "$port" \
+            --ws-echo --log-level warning $server_flags >"$out/server.log" 2>&1 &
         pid=$!
         for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-        taskset -c "${BENCH_CPU:-1}" "$root/.build/release/switchboard-bench" "$@" --port "$port" \
+        "${priority[@]}" taskset -c "${BENCH_CPU:-1}" "$bench" "$@" --port "$port" \
             --pid "$pid" --label "$side" >>"$out/$side.jsonl" 2>/dev/null || true
         kill "$pid"; wait "$pid" 2>/dev/null || true
         tail -n 1 "$out/$side.jsonl" | python3 -c '

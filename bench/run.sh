@@ -318,6 +318,39 @@ if [ "$mode" = profile ]; then
     want ws-echo && profile_case ws-echo echo --clients 100 --inflight 10
     want lp-relay && profile_case lp-relay relay --transport lp --pairs 100 --inflight 10
     want mixed-1k && profile_case mixed-1k relay --transport mixed --pairs 500 --rate 10000
+
+    # System calls per delivered message, for Switchboard and each WebSocket peer: perf counts
+    # the server's system calls (every thread) for 5 s in the middle of a 10 s run.
+    syscalls_case() {
+        local name=$1 target=$2
+        shift 2
+        target_available "$target" || return 0
+        local port count rate
+        port=$(free_port)
+        start_target "$target" "$port" "$results/syscalls-$name-$target.server.log"
+        "${pin_bench[@]}" "$bin/switchboard-bench" "$@" --port "$port" \
+            --protocol "$(protocol_of "$target")" --pid "$target_pids" --duration 10 --warmup 1 \
+            >"$results/syscalls-$name-$target.json" 2>/dev/null &
+        local bench_pid=$!
+        sleep 4
+        count=$(perf stat -x, -e raw_syscalls:sys_enter -p "$target_pids" -- sleep 5 \
+            2>&1 >/dev/null | awk -F, '/raw_syscalls/ { print $1 }')
+        wait "$bench_pid" || true
+        stop_target
+        rate=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["msgs_per_s"])' \
+            "$results/syscalls-$name-$target.json" 2>/dev/null || echo 0)
+        python3 -c 'import sys; c, r = float(sys.argv[3] or 0), float(sys.argv[4] or 0)
+print(f"{sys.argv[1]:10} {sys.argv[2]:12} {r:>10,.0f} msg/s {c / 5:>12,.0f} syscalls/s "
+      f"{c / 5 / r if r else 0:6.2f} per message")' "$name" "$target" "$count" "$rate"
+    }
+    {
+        echo "server system calls per delivered message (perf stat raw_syscalls, 5 s)"
+        for target in switchboard node python nchan; do
+            syscalls_case ws-relay "$target" relay --transport ws --pairs 100 --inflight 10
+            syscalls_case ws-echo "$target" echo --clients 100 --inflight 10
+        done
+    } >bench/results/profile-syscalls.txt
+    cat bench/results/profile-syscalls.txt >&2
     exit 0
 fi
 
