@@ -1,1 +1,3 @@
-print("switchboard-bench")
+import Glibc
+
+exit(BenchCommand.run(Array(CommandLine.arguments.dropFirst())))
