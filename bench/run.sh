@@ -66,13 +66,16 @@ if [ "$bench_sched" = rt ] && [ -z "$quiet_load" ]; then quiet_load=off; fi
 # Arrays, not functions: `cmd &` must exec the process itself so that $! is its pid.
 pin_server=("${priority[@]}" taskset -c "$server_cpu")
 pin_bench=("${priority[@]}" taskset -c "$bench_cpu")
-bin=.build/release
+# BENCH_CONFIGURATION=debug reuses the test build (the smoke run in `make test` does); figures
+# only mean something from release binaries.
+configuration=${BENCH_CONFIGURATION:-release}
+bin=.build/$configuration
 # Every client and every server socket is a descriptor; children inherit the raised limit.
 ulimit -n "$(ulimit -Hn)"
 
-echo "building release binaries" >&2
-swift build -c release --product switchboard >&2
-swift build -c release --product switchboard-bench >&2
+echo "building $configuration binaries" >&2
+swift build -c "$configuration" --product switchboard >&2
+swift build -c "$configuration" --product switchboard-bench >&2
 # Run private copies, so that a build started meanwhile in this checkout cannot swap the
 # binaries halfway through the set.
 snapshot=$(mktemp -d /tmp/switchboard-bench-bin.XXXXXX)
@@ -96,7 +99,7 @@ other_busy=""
 
 python_bin=${BENCH_PYTHON:-}
 if [ -z "$python_bin" ]; then
-    for candidate in "$root/.venv/bin/python" /work/main/.venv/bin/python python3; do
+    for candidate in "$root/.venv/bin/python" python3; do
         if "$candidate" -c 'import websockets' 2>/dev/null; then python_bin=$candidate; break; fi
     done
 fi
