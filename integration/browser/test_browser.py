@@ -2,6 +2,10 @@
 fallback, reconnecting across a server restart, offline sending, presence, text safety,
 the keyboard, and a plain HTTP user in the same conversation."""
 
+import base64
+import hashlib
+import hmac
+import json
 import os
 import sys
 import time
@@ -397,6 +401,58 @@ class QueueingOffTests(BrowserTestCase):
         dave.poll(timeout=1)
         self.assertEqual(dave.received(), ["are you there?"])
         self.assertEqual(alice.messages(), [("are you there?", "out")])
+
+
+JWT_SECRET = "browser-test-secret"
+
+
+def mint_token(uid, secret=JWT_SECRET, lifetime=3600):
+    """An HS256 JWT minted the way the README shows, independently of the server's code."""
+    def encode(raw):
+        return base64.urlsafe_b64encode(raw).rstrip(b"=")
+    head = encode(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = encode(json.dumps({"sub": uid, "exp": int(time.time()) + lifetime}).encode())
+    signature = encode(hmac.new(secret.encode(), head + b"." + body, hashlib.sha256).digest())
+    return (head + b"." + body + b"." + signature).decode()
+
+
+class AuthTests(BrowserTestCase):
+    """A server started with a JWT secret: the page asks for a token and signs in with it.
+    The refused long-poll bind is a 401 response, which Chromium logs as a failed load."""
+
+    allow_network_noise = True
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(env={"SWITCHBOARD_JWT_SECRET": JWT_SECRET}).start()
+
+    def sign_in_with(self, browser, token):
+        field = browser.driver.find_element(By.ID, "token")
+        field.clear()
+        field.send_keys(token)
+        browser.driver.find_element(By.ID, "uid").send_keys(Keys.ENTER)
+
+    def test_the_page_asks_for_a_token_and_signs_in_with_a_valid_one(self):
+        alice_id, bob_id = self.user("alice"), self.user("bob")
+        alice = self.tab(alice_id, bob_id, "ws")
+        error = alice.driver.find_element(By.ID, "sign-in-error")
+        alice.wait_until(lambda: "token" in error.text, "the sign-in form asking for a token")
+        self.assertTrue(alice.driver.find_element(By.ID, "token").is_displayed())
+        self.assertEqual(alice.status()[0], "offline")
+        alice.screenshot("sign-in-token-desktop")
+
+        self.sign_in_with(alice, mint_token(bob_id))
+        alice.wait_until(lambda: "token" in error.text and error.is_displayed(),
+                         "a token for another uid refused")
+        self.assertEqual(alice.status()[0], "offline")
+
+        self.sign_in_with(alice, mint_token(alice_id))
+        alice.wait_status("open", "ws")
+        bob = self.tab(bob_id, alice_id, "poll")
+        self.sign_in_with(bob, mint_token(bob_id))
+        bob.wait_status("open", "poll")
+        alice.send("signed in with a token")
+        bob.wait_messages([("signed in with a token", "in")])
 
 
 class RestartTests(BrowserTestCase):
