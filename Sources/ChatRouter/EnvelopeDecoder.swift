@@ -164,7 +164,9 @@ struct EnvelopeDecoder {
 
     // MARK: Validation
 
-    private func validationResult(_ fields: EnvelopeFields)
+    private func validationResult(
+        _ fields: EnvelopeFields
+    )
         -> Result<ClientEnvelope, RejectedEnvelope>
     {
         Result { () throws(RejectedEnvelope) in try self.validate(fields) }

@@ -529,7 +529,9 @@ struct JSONReader {
 
     /// Writes the decoded UTF-8 of a validated string into `output`, which holds at least
     /// `span.rawCount` bytes; returns the number of bytes written.
-    private func unescape(_ span: JSONStringSpan, into output: UnsafeMutableBufferPointer<UInt8>)
+    private func unescape(
+        _ span: JSONStringSpan, into output: UnsafeMutableBufferPointer<UInt8>
+    )
         -> Int
     {
         var read = span.start

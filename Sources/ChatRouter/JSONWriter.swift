@@ -234,7 +234,9 @@ enum JSONDecimal {
     /// Writes `value`'s digits so that the last one lands just before `end`; returns where
     /// the first one landed.
     @discardableResult
-    static func write(_ value: UInt64, endingAt end: UnsafeMutablePointer<UInt8>)
+    static func write(
+        _ value: UInt64, endingAt end: UnsafeMutablePointer<UInt8>
+    )
         -> UnsafeMutablePointer<UInt8>
     {
         // Two digits per division halves the slow 64-bit divisions.

@@ -24,7 +24,11 @@ public final class MemoryStore: MessageStore {
             var high = self.entries.count
             while low < high {
                 let middle = (low + high) / 2
-                if self.entries[middle].message.mid < mid { low = middle + 1 } else { high = middle }
+                if self.entries[middle].message.mid < mid {
+                    low = middle + 1
+                } else {
+                    high = middle
+                }
             }
             return low < self.entries.count && self.entries[low].message.mid == mid ? low : nil
         }
@@ -35,7 +39,11 @@ public final class MemoryStore: MessageStore {
             var high = self.entries.count
             while low < high {
                 let middle = (low + high) / 2
-                if self.entries[middle].message.mid <= mid { low = middle + 1 } else { high = middle }
+                if self.entries[middle].message.mid <= mid {
+                    low = middle + 1
+                } else {
+                    high = middle
+                }
             }
             return low
         }
@@ -80,7 +88,9 @@ public final class MemoryStore: MessageStore {
     public private(set) var lastAssignedMid: UInt64
 
     /// Creates an empty store. `firstMid` lets a test start ids elsewhere than 1.
-    public init(maxMessagesPerUser: Int = 1000, retentionSeconds: Int = 86_400, firstMid: UInt64 = 1) {
+    public init(
+        maxMessagesPerUser: Int = 1000, retentionSeconds: Int = 86_400, firstMid: UInt64 = 1
+    ) {
         self.maxMessagesPerUser = max(1, maxMessagesPerUser)
         self.retentionMilliseconds = Int64(retentionSeconds) * 1000
         self.lastAssignedMid = firstMid - 1
@@ -96,7 +106,8 @@ public final class MemoryStore: MessageStore {
             message, pending: pending, cap: self.maxMessagesPerUser,
             into: &self.inboxes[message.recipient, default: Inbox()])
         if stored {
-            self.ageLog.append(AgeRecord(recipient: message.recipient, mid: message.mid, timestamp: now))
+            self.ageLog.append(
+                AgeRecord(recipient: message.recipient, mid: message.mid, timestamp: now))
         }
     }
 

@@ -40,7 +40,8 @@ public final class Router {
     private var connections: [ConnectionID: ConnectionState] = [:]
     private var users: [String: UserState] = [:]
 
-    public init(configuration: RouterConfiguration = RouterConfiguration(), store: any MessageStore) {
+    public init(configuration: RouterConfiguration = RouterConfiguration(), store: any MessageStore)
+    {
         self.configuration = configuration
         self.store = store
     }
@@ -118,7 +119,9 @@ public final class Router {
     // MARK: Envelopes
 
     /// Answers an envelope that could not be decoded (400/413, `type` "error" when unknown).
-    public func reject(_ rejected: RejectedEnvelope, from id: ConnectionID, now: Int64) -> RouterOutput {
+    public func reject(
+        _ rejected: RejectedEnvelope, from id: ConnectionID, now: Int64
+    ) -> RouterOutput {
         self.statistics.envelopes["error", default: 0] += 1
         if var connection = self.connections[id] {
             _ = self.takeRateToken(&connection, now: now)
@@ -128,7 +131,9 @@ public final class Router {
     }
 
     /// Handles one decoded envelope from connection `id` at `now` (Unix milliseconds).
-    public func receive(_ envelope: ClientEnvelope, from id: ConnectionID, now: Int64) -> RouterOutput {
+    public func receive(
+        _ envelope: ClientEnvelope, from id: ConnectionID, now: Int64
+    ) -> RouterOutput {
         self.statistics.envelopes[envelope.type.rawValue, default: 0] += 1
         guard var connection = self.connections[id] else {
             return self.error(500, "internal error", for: envelope)
@@ -149,7 +154,8 @@ public final class Router {
             return self.error(403, "uid does not match the bound uid", for: envelope)
         }
         switch envelope.type {
-        case .send: return self.send(envelope, from: id, as: uid, transport: connection.transport, now: now)
+        case .send:
+            return self.send(envelope, from: id, as: uid, transport: connection.transport, now: now)
         case .join: return self.join(envelope, as: uid)
         case .exit: return self.exit(envelope, as: uid)
         case .bind: return self.bind(envelope, from: id, now: now)
@@ -167,7 +173,8 @@ public final class Router {
         return true
     }
 
-    private func bind(_ envelope: ClientEnvelope, from id: ConnectionID, now: Int64) -> RouterOutput {
+    private func bind(_ envelope: ClientEnvelope, from id: ConnectionID, now: Int64) -> RouterOutput
+    {
         guard let uid = envelope.uid, var connection = self.connections[id] else {
             return self.error(400, "missing field uid", for: envelope)
         }
@@ -244,7 +251,9 @@ public final class Router {
         return output
     }
 
-    private func acknowledge(_ receipt: SendReceipt, sender: String, requestID: String?) -> RouterOutput {
+    private func acknowledge(
+        _ receipt: SendReceipt, sender: String, requestID: String?
+    ) -> RouterOutput {
         RouterOutput(
             reply: ServerFrame(
                 type: "send", msg: receipt.outcome.rawValue, uid: sender, touid: receipt.recipient,
@@ -252,7 +261,9 @@ public final class Router {
     }
 
     /// Fans a message out; connections replaying older messages get it after their replay.
-    private func deliver(_ message: StoredMessage, to targets: [ConnectionID], into output: inout RouterOutput) {
+    private func deliver(
+        _ message: StoredMessage, to targets: [ConnectionID], into output: inout RouterOutput
+    ) {
         guard !targets.isEmpty else { return }
         let frame = Self.frame(for: message)
         var immediate: [ConnectionID] = []
@@ -302,15 +313,20 @@ public final class Router {
         var output = RouterOutput()
         self.users[uid]?.joined.removeAll { $0 == partner }
         self.notify(partner, type: "exit", from: uid, into: &output)
-        output.reply = ServerFrame(type: "exit", msg: "ok", uid: uid, touid: partner, id: envelope.id)
+        output.reply = ServerFrame(
+            type: "exit", msg: "ok", uid: uid, touid: partner, id: envelope.id)
         return output
     }
 
-    private func notify(_ partner: String, type: String, from uid: String, into output: inout RouterOutput) {
+    private func notify(
+        _ partner: String, type: String, from uid: String, into output: inout RouterOutput
+    ) {
         let targets = self.connections(of: partner)
         guard !targets.isEmpty else { return }
         output.deliveries.append(
-            Delivery(targets: targets, frame: ServerFrame(type: type, msg: "", uid: uid, touid: partner)))
+            Delivery(
+                targets: targets, frame: ServerFrame(type: type, msg: "", uid: uid, touid: partner))
+        )
     }
 
     // MARK: Replay
@@ -352,7 +368,8 @@ public final class Router {
 
     // MARK: Errors
 
-    private func error(_ code: Int, _ reason: String, for envelope: ClientEnvelope) -> RouterOutput {
+    private func error(_ code: Int, _ reason: String, for envelope: ClientEnvelope) -> RouterOutput
+    {
         self.failure(
             ServerFrame(
                 type: envelope.type.rawValue, error: true, code: code, msg: reason,

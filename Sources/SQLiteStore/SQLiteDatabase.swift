@@ -76,7 +76,9 @@ final class SQLiteDatabase {
 
     /// Runs a statement that returns no rows; returns how many rows it changed.
     @discardableResult
-    func run(_ statement: SQLiteStatement, _ values: [SQLiteValue] = []) throws(SQLiteFailure)
+    func run(
+        _ statement: SQLiteStatement, _ values: [SQLiteValue] = []
+    ) throws(SQLiteFailure)
         -> Int
     {
         defer { statement.reset() }

@@ -20,7 +20,9 @@ extension SQLiteStore {
         return dropped ?? 0
     }
 
-    private func pruneMessages(acceptedBefore cutoff: Int64, limit: Int) throws(SQLiteFailure)
+    private func pruneMessages(
+        acceptedBefore cutoff: Int64, limit: Int
+    ) throws(SQLiteFailure)
         -> Int
     {
         var expired: [(mid: Int64, recipient: String)] = []
@@ -43,7 +45,9 @@ extension SQLiteStore {
         return expired.count
     }
 
-    private func pruneReceipts(rememberedBefore cutoff: Int64, limit: Int) throws(SQLiteFailure)
+    private func pruneReceipts(
+        rememberedBefore cutoff: Int64, limit: Int
+    ) throws(SQLiteFailure)
         -> Int
     {
         var expired: [(sender: String, requestID: String)] = []

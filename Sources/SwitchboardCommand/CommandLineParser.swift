@@ -63,9 +63,10 @@ public enum CommandLineParser {
         }
         switch flag.kind {
         case .toggle:
-            let enabled = try inlineValue.map { value throws(FlagError) in
-                try FlagValue.boolean(value, flag: name)
-            } ?? true
+            let enabled =
+                try inlineValue.map { value throws(FlagError) in
+                    try FlagValue.boolean(value, flag: name)
+                } ?? true
             try flag.apply(&options, enabled ? "true" : "false")
         case .value, .repeatable:
             guard let value = inlineValue ?? remaining.popFirst() else {

@@ -24,7 +24,9 @@ public enum DataDirectory {
         }
     }
 
-    private static func createOne(_ folder: String, reportingAs path: String)
+    private static func createOne(
+        _ folder: String, reportingAs path: String
+    )
         throws(DataDirectoryError)
     {
         if mkdir(folder, 0o700) == 0 { return }

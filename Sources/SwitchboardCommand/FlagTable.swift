@@ -15,7 +15,8 @@ enum FlagTable {
             name: name, kind: .value(placeholder: placeholder), defaultText: "\(defaultValue)",
             help: help
         ) { options, value throws(FlagError) in
-            options.server[keyPath: keyPath] = try FlagValue.integer(value, flag: name, range: range)
+            options.server[keyPath: keyPath] = try FlagValue.integer(
+                value, flag: name, range: range)
         }
     }
 
@@ -119,7 +120,8 @@ enum FlagTable {
         ) { options, value throws(FlagError) in
             guard value.hasPrefix("http://") || value.hasPrefix("https://") else {
                 throw .invalidValue(
-                    flag: "allow-origin", value: value, expected: "an origin like https://host:port")
+                    flag: "allow-origin", value: value, expected: "an origin like https://host:port"
+                )
             }
             options.server.allowedOrigins.append(value)
         },
@@ -160,7 +162,8 @@ enum FlagTable {
             name: "port", kind: .value(placeholder: "N"), defaultText: "8080",
             help: "TCP port to listen on (0 picks a free one)"
         ) { options, value throws(FlagError) in
-            options.server.port = UInt16(try FlagValue.integer(value, flag: "port", range: 0...65_535))
+            options.server.port = UInt16(
+                try FlagValue.integer(value, flag: "port", range: 0...65_535))
         },
         Flag(
             name: "public", kind: .value(placeholder: "DIR"), defaultText: "./public",
@@ -175,7 +178,8 @@ enum FlagTable {
             name: "threads", kind: .value(placeholder: "N"), defaultText: "2",
             help: "libmicrohttpd worker threads (HTTP, long-poll, TLS)"
         ) { options, value throws(FlagError) in
-            options.server.httpThreads = try FlagValue.integer(value, flag: "threads", range: 1...64)
+            options.server.httpThreads = try FlagValue.integer(
+                value, flag: "threads", range: 1...64)
         },
         Flag(
             name: "max-connections", kind: .value(placeholder: "N"), defaultText: "19000",
@@ -219,6 +223,6 @@ enum FlagTable {
                     expected: "trace, debug, info, notice, warning, error or critical")
             }
             options.server.logLevel = level
-        },
+        }
     ]
 }

@@ -1,7 +1,7 @@
 import ChatRouter
-import WebSocketCore
 import Glibc
 import Synchronization
+import WebSocketCore
 
 /// Why the server could not start.
 public enum ServerStartError: Error, Sendable, CustomStringConvertible {
@@ -56,8 +56,10 @@ public final class SwitchboardServer: Sendable {
         if configuration.maxConnections > connectionCeiling {
             logger.warning(
                 "connection limit lowered to fit the open-file limit",
-                ["limit.requested": "\(configuration.maxConnections)",
-                 "limit.nofile": "\(openFiles)"])
+                [
+                    "limit.requested": "\(configuration.maxConnections)",
+                    "limit.nofile": "\(openFiles)",
+                ])
             configuration.maxConnections = connectionCeiling
         }
 
@@ -76,9 +78,11 @@ public final class SwitchboardServer: Sendable {
         }
 
         let metrics = ServerMetrics()
-        let store = store ?? MemoryStore(
-            maxMessagesPerUser: configuration.inboxMaxMessages,
-            retentionSeconds: configuration.inboxRetentionSeconds)
+        let store =
+            store
+            ?? MemoryStore(
+                maxMessagesPerUser: configuration.inboxMaxMessages,
+                retentionSeconds: configuration.inboxRetentionSeconds)
         let hub = ChatHub(
             router: Router(configuration: Self.routerConfiguration(configuration), store: store),
             envelopeLimits: EnvelopeLimits(
@@ -148,25 +152,32 @@ public final class SwitchboardServer: Sendable {
         let scheme = tls == nil ? "http" : "https"
         self.logger.info(
             "listening",
-            ["http.address": "\(scheme)://\(Self.urlHost(configuration.host)):\(listenSocket.port)",
-             "http.public": directory.root,
-             "auth": configuration.jwtSecret == nil ? "off" : "jwt",
-             "limit.connections": "\(configuration.maxConnections)",
-             "limit.nofile": "\(openFiles)",
-             "limit.queue_bytes": "\(configuration.queueBytes)",
-             "limit.body_bytes": "\(configuration.maxBodyBytes)",
-             "http.threads": "\(configuration.httpThreads)"])
+            [
+                "http.address":
+                    "\(scheme)://\(Self.urlHost(configuration.host)):\(listenSocket.port)",
+                "http.public": directory.root,
+                "auth": configuration.jwtSecret == nil ? "off" : "jwt",
+                "limit.connections": "\(configuration.maxConnections)",
+                "limit.nofile": "\(openFiles)",
+                "limit.queue_bytes": "\(configuration.queueBytes)",
+                "limit.body_bytes": "\(configuration.maxBodyBytes)",
+                "http.threads": "\(configuration.httpThreads)",
+            ])
     }
 
     /// Reads the PEM files named by the configuration, if any.
-    private static func loadTLS(_ configuration: ServerConfiguration) throws(ServerStartError)
+    private static func loadTLS(
+        _ configuration: ServerConfiguration
+    ) throws(ServerStartError)
         -> (certificate: String, key: String)?
     {
         switch (configuration.tlsCertificatePath, configuration.tlsKeyPath) {
         case (nil, nil):
             return nil
         case (let certificatePath?, let keyPath?):
-            guard let certificate = TextFile.read(certificatePath), certificate.contains("-----BEGIN") else {
+            guard let certificate = TextFile.read(certificatePath),
+                certificate.contains("-----BEGIN")
+            else {
                 throw .tls("cannot read a PEM certificate from \(certificatePath)")
             }
             guard let key = TextFile.read(keyPath), key.contains("PRIVATE KEY-----") else {
@@ -195,7 +206,8 @@ public final class SwitchboardServer: Sendable {
     /// then everything is closed. Returns when the daemon has stopped.
     public func shutdown() {
         guard !self.isStopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        self.logger.info("shutting down", ["grace.seconds": "\(self.configuration.shutdownGraceSeconds)"])
+        self.logger.info(
+            "shutting down", ["grace.seconds": "\(self.configuration.shutdownGraceSeconds)"])
         // The order matters: libmicrohttpd 0.9.75 aborts the process if it is stopped while a
         // request is suspended, so every parked GET is answered first.
         //

@@ -300,12 +300,16 @@ extension ConnectionMachine {
         guard let deflate = self.deflate else { return nil }
         let peerResets =
             self.role == .server ? deflate.clientNoContextTakeover : deflate.serverNoContextTakeover
-        let peerWindow = self.role == .server ? deflate.clientMaxWindowBits : deflate.serverMaxWindowBits
-        self.decompressor = DeflateDecompressor(windowBits: peerWindow, resetsAfterEachMessage: peerResets)
+        let peerWindow =
+            self.role == .server ? deflate.clientMaxWindowBits : deflate.serverMaxWindowBits
+        self.decompressor = DeflateDecompressor(
+            windowBits: peerWindow, resetsAfterEachMessage: peerResets)
         return self.decompressor
     }
 
-    private static func unmaskedCopy(_ chunk: UnsafeRawBufferPointer, key: MaskingKey?, phase: Int)
+    private static func unmaskedCopy(
+        _ chunk: UnsafeRawBufferPointer, key: MaskingKey?, phase: Int
+    )
         -> [UInt8]
     {
         guard let source = chunk.baseAddress, !chunk.isEmpty else { return [] }
@@ -377,7 +381,9 @@ extension ConnectionMachine {
     }
 
     /// Appends a text frame for `text` to `output`.
-    mutating func encodeText(_ text: String, into output: inout [UInt8])
+    mutating func encodeText(
+        _ text: String, into output: inout [UInt8]
+    )
         throws(WebSocketSendError)
     {
         guard self.state == .open else { throw .closing }
@@ -386,7 +392,9 @@ extension ConnectionMachine {
     }
 
     /// Appends one data frame carrying `bytes` to `output`.
-    mutating func encodeMessage(_ opcode: Opcode, _ bytes: [UInt8], into output: inout [UInt8])
+    mutating func encodeMessage(
+        _ opcode: Opcode, _ bytes: [UInt8], into output: inout [UInt8]
+    )
         throws(WebSocketSendError)
     {
         guard self.state == .open else { throw .closing }

@@ -50,7 +50,9 @@ final class DeflateCompressor {
     ///
     /// - Returns: false when zlib reported a stream error; the message should then be sent
     ///   uncompressed and this compressor discarded.
-    func compress(_ message: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void)
+    func compress(
+        _ message: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void
+    )
         -> Bool
     {
         defer { self.finishMessage() }

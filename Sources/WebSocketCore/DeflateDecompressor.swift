@@ -51,7 +51,9 @@ final class DeflateDecompressor {
     /// - Throws: ``WebSocketProtocolError/messageTooBig`` before `message` would pass
     ///   `limit` bytes; ``WebSocketProtocolError/invalidCompressedData`` for corrupt data;
     ///   ``WebSocketProtocolError/compressionUnavailable`` when zlib runs out of memory.
-    func inflate(_ compressed: UnsafeRawBufferPointer, onto message: inout [UInt8], limit: Int)
+    func inflate(
+        _ compressed: UnsafeRawBufferPointer, onto message: inout [UInt8], limit: Int
+    )
         throws(WebSocketProtocolError)
     {
         var consumed = 0

@@ -119,7 +119,9 @@ public struct FrameParser: Sendable {
         return .payload(chunk, phase: phase, endsFrame: left == 0)
     }
 
-    private mutating func nextHeaderStep(_ input: UnsafeRawBufferPointer, _ offset: inout Int)
+    private mutating func nextHeaderStep(
+        _ input: UnsafeRawBufferPointer, _ offset: inout Int
+    )
         -> Step
     {
         // Fast path: nothing buffered and the whole header is in the input, so it is decoded
@@ -146,7 +148,9 @@ public struct FrameParser: Sendable {
     }
 
     /// The slow path: copies header bytes into the inline buffer until the header is whole.
-    private mutating func bufferHeaderBytes(_ input: UnsafeRawBufferPointer, _ offset: inout Int)
+    private mutating func bufferHeaderBytes(
+        _ input: UnsafeRawBufferPointer, _ offset: inout Int
+    )
         -> Step
     {
         while true {
@@ -190,7 +194,9 @@ public struct FrameParser: Sendable {
 
     /// Applies every rule decidable from the first two header bytes and returns the full header
     /// length.
-    private func checkFirstTwoBytes(_ bytes: UnsafeRawPointer)
+    private func checkFirstTwoBytes(
+        _ bytes: UnsafeRawPointer
+    )
         -> Result<Int, WebSocketProtocolError>
     {
         let first = bytes.load(as: UInt8.self)
@@ -221,7 +227,9 @@ public struct FrameParser: Sendable {
         return .success(2 + lengthBytes + (isMasked ? 4 : 0))
     }
 
-    private func compressionBitRule(_ isCompressed: Bool, _ opcode: Opcode)
+    private func compressionBitRule(
+        _ isCompressed: Bool, _ opcode: Opcode
+    )
         -> WebSocketProtocolError?
     {
         guard isCompressed else { return nil }
@@ -316,7 +324,9 @@ public struct FrameParser: Sendable {
         return .violation(rule)
     }
 
-    private static func loadBigEndian(_ bytes: UnsafeRawPointer, at offset: Int, byteCount: Int)
+    private static func loadBigEndian(
+        _ bytes: UnsafeRawPointer, at offset: Int, byteCount: Int
+    )
         -> UInt64
     {
         var value: UInt64 = 0

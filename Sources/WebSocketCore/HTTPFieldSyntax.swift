@@ -2,7 +2,9 @@
 /// names, comma-separated lists spread over repeated fields, tokens and quoted strings.
 enum HTTPFieldSyntax {
     /// The values of every field called `name` (ASCII case-insensitive), in order.
-    static func values(named name: String, in headers: [(name: String, value: String)])
+    static func values(
+        named name: String, in headers: [(name: String, value: String)]
+    )
         -> [String]
     {
         headers.compactMap { self.equalsIgnoringASCIICase($0.name, name) ? $0.value : nil }
@@ -24,7 +26,9 @@ enum HTTPFieldSyntax {
     }
 
     /// Whether two field names or tokens are equal ignoring ASCII case.
-    static func equalsIgnoringASCIICase(_ lhs: some StringProtocol, _ rhs: some StringProtocol)
+    static func equalsIgnoringASCIICase(
+        _ lhs: some StringProtocol, _ rhs: some StringProtocol
+    )
         -> Bool
     {
         lhs.utf8.count == rhs.utf8.count

@@ -58,7 +58,9 @@ enum PerMessageDeflateNegotiation {
     /// Server side: accepts the first acceptable permessage-deflate offer among the
     /// Sec-WebSocket-Extensions `values`, or returns nil when there is none (the connection
     /// then runs uncompressed). Offers of other extensions are ignored.
-    static func negotiate(offers values: [String], options: PerMessageDeflateOptions)
+    static func negotiate(
+        offers values: [String], options: PerMessageDeflateOptions
+    )
         -> PerMessageDeflateParameters?
     {
         for case let element? in ExtensionElement.parseList(values)
@@ -72,7 +74,9 @@ enum PerMessageDeflateNegotiation {
         return nil
     }
 
-    private static func accept(_ offer: ParsedParameters, options: PerMessageDeflateOptions)
+    private static func accept(
+        _ offer: ParsedParameters, options: PerMessageDeflateOptions
+    )
         -> PerMessageDeflateParameters?
     {
         // See PerMessageDeflateOptions: zlib cannot compress with a 256-byte window.
@@ -123,7 +127,9 @@ enum PerMessageDeflateNegotiation {
 
     /// Client side: checks the server's Sec-WebSocket-Extensions `values` against the offer
     /// made with `options` (nil when none was made).
-    static func acceptResponse(_ values: [String], offered options: PerMessageDeflateOptions?)
+    static func acceptResponse(
+        _ values: [String], offered options: PerMessageDeflateOptions?
+    )
         throws(ClientHandshakeError) -> PerMessageDeflateParameters?
     {
         let elements = ExtensionElement.parseList(values)

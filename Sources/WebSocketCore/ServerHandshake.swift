@@ -80,7 +80,9 @@ public enum ServerHandshake {
         return Base64.encode(digest)
     }
 
-    private static func validatedKey(_ headers: [(name: String, value: String)])
+    private static func validatedKey(
+        _ headers: [(name: String, value: String)]
+    )
         throws(HandshakeError) -> String
     {
         let keys = HTTPFieldSyntax.values(named: "Sec-WebSocket-Key", in: headers)

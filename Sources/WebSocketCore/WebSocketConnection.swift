@@ -140,7 +140,9 @@ extension WebSocketConnection {
     /// turned off ``WebSocketConfiguration/answersPingsAutomatically`` to keep event order.
     /// - Throws: ``WebSocketSendError/closing`` once a Close frame was sent (RFC 6455 §5.5.1:
     ///   nothing follows it), ``WebSocketSendError/controlPayloadTooLong`` beyond 125 bytes.
-    public func encodePong(_ payload: [UInt8], into output: inout [UInt8])
+    public func encodePong(
+        _ payload: [UInt8], into output: inout [UInt8]
+    )
         throws(WebSocketSendError)
     {
         try self.machine.encodeControl(.pong, payload, into: &output)
@@ -154,7 +156,9 @@ extension WebSocketConnection {
     ///   - reason: cut at a character boundary to fit the 123 bytes a control frame leaves.
     /// - Throws: ``WebSocketSendError/closing`` if a Close frame was already sent or the
     ///   connection is closed; ``WebSocketSendError/closeCodeNotSendable``.
-    public func close(code: CloseCode = .normalClosure, reason: String = "")
+    public func close(
+        code: CloseCode = .normalClosure, reason: String = ""
+    )
         throws(WebSocketSendError)
     {
         try self.machine.close(code: code, reason: reason)
@@ -170,7 +174,9 @@ extension WebSocketConnection {
     ///   because the caller encodes text it produced itself.
     /// - Throws: ``WebSocketSendError/closing`` once a Close frame was sent or the connection
     ///   closed.
-    public func encodeText(_ utf8: UnsafeRawBufferPointer, into output: inout [UInt8])
+    public func encodeText(
+        _ utf8: UnsafeRawBufferPointer, into output: inout [UInt8]
+    )
         throws(WebSocketSendError)
     {
         try self.machine.encodeMessage(.text, utf8, into: &output)
@@ -188,14 +194,18 @@ extension WebSocketConnection {
 
     /// Appends one complete binary frame to `output`; see the `UnsafeRawBufferPointer`
     /// overload of `encodeText(_:into:)`.
-    public func encodeBinary(_ bytes: UnsafeRawBufferPointer, into output: inout [UInt8])
+    public func encodeBinary(
+        _ bytes: UnsafeRawBufferPointer, into output: inout [UInt8]
+    )
         throws(WebSocketSendError)
     {
         try self.machine.encodeMessage(.binary, bytes, into: &output)
     }
 
     /// Appends one complete binary frame to `output`; see the `UnsafeRawBufferPointer` overload.
-    public func encodeBinary(_ bytes: [UInt8], into output: inout [UInt8])
+    public func encodeBinary(
+        _ bytes: [UInt8], into output: inout [UInt8]
+    )
         throws(WebSocketSendError)
     {
         try self.machine.encodeMessage(.binary, bytes, into: &output)

@@ -138,7 +138,9 @@ struct BenchOptions {
         }
     }
 
-    private static func number(_ value: String, _ name: String, in range: ClosedRange<Int>)
+    private static func number(
+        _ value: String, _ name: String, in range: ClosedRange<Int>
+    )
         throws(UsageError) -> Int
     {
         guard let parsed = Int(value), range.contains(parsed) else {
@@ -147,7 +149,9 @@ struct BenchOptions {
         return parsed
     }
 
-    private static func decimal(_ value: String, _ name: String, in range: ClosedRange<Double>)
+    private static func decimal(
+        _ value: String, _ name: String, in range: ClosedRange<Double>
+    )
         throws(UsageError) -> Double
     {
         guard let parsed = Double(value), range.contains(parsed) else {
@@ -156,7 +160,9 @@ struct BenchOptions {
         return parsed
     }
 
-    private static func choice(_ value: String, _ name: String, _ allowed: [String])
+    private static func choice(
+        _ value: String, _ name: String, _ allowed: [String]
+    )
         throws(UsageError) -> String
     {
         guard allowed.contains(value) else { throw Self.bad(name, value) }

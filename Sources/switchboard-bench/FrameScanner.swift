@@ -6,7 +6,9 @@
 /// Anything it cannot read is reported as nil, which callers count as an error.
 enum FrameScanner {
     /// The bytes of the string value of `"key":"…"`, escapes left as they are.
-    static func stringValue(_ key: StaticString, in frame: UnsafeRawBufferPointer)
+    static func stringValue(
+        _ key: StaticString, in frame: UnsafeRawBufferPointer
+    )
         -> UnsafeRawBufferPointer?
     {
         guard let start = self.valueStart(key, in: frame), start < frame.count,

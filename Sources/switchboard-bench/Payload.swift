@@ -59,7 +59,9 @@ struct Payload: Equatable {
         }
     }
 
-    private static func hexValue(_ bytes: UnsafeRawBufferPointer, from start: Int, digits: Int)
+    private static func hexValue(
+        _ bytes: UnsafeRawBufferPointer, from start: Int, digits: Int
+    )
         -> UInt64?
     {
         var value: UInt64 = 0

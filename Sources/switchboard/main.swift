@@ -78,9 +78,11 @@ func openStore(_ options: SwitchboardOptions, logger: Logger) -> any MessageStor
         }
         logger.info(
             "store opened",
-            ["store.kind": "sqlite", "store.path": path, "store.sync": synchronous.rawValue,
-             "store.last_mid": "\(store.lastAssignedMid)",
-             "store.max_messages": "\(configuration.inboxMaxMessages)"])
+            [
+                "store.kind": "sqlite", "store.path": path, "store.sync": synchronous.rawValue,
+                "store.last_mid": "\(store.lastAssignedMid)",
+                "store.max_messages": "\(configuration.inboxMaxMessages)",
+            ])
         return store
     }
 }

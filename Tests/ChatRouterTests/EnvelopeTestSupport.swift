@@ -3,21 +3,27 @@
 /// Shorthand for decoding envelopes in tests.
 enum EnvelopeTestSupport {
     /// Decodes one envelope from text.
-    static func decode(_ text: String, limits: EnvelopeLimits = EnvelopeLimits())
+    static func decode(
+        _ text: String, limits: EnvelopeLimits = EnvelopeLimits()
+    )
         -> Result<ClientEnvelope, RejectedEnvelope>
     {
         self.decode(Array(text.utf8), limits: limits)
     }
 
     /// Decodes one envelope from bytes.
-    static func decode(_ bytes: [UInt8], limits: EnvelopeLimits = EnvelopeLimits())
+    static func decode(
+        _ bytes: [UInt8], limits: EnvelopeLimits = EnvelopeLimits()
+    )
         -> Result<ClientEnvelope, RejectedEnvelope>
     {
         Result { () throws(RejectedEnvelope) in try ClientEnvelope.decode(bytes, limits: limits) }
     }
 
     /// The broken rule of a refused envelope, or nil when it was accepted.
-    static func reason(_ text: String, limits: EnvelopeLimits = EnvelopeLimits())
+    static func reason(
+        _ text: String, limits: EnvelopeLimits = EnvelopeLimits()
+    )
         -> EnvelopeError?
     {
         if case .failure(let rejected) = self.decode(text, limits: limits) {
@@ -27,14 +33,18 @@ enum EnvelopeTestSupport {
     }
 
     /// The accepted envelope, or nil when it was refused.
-    static func envelope(_ text: String, limits: EnvelopeLimits = EnvelopeLimits())
+    static func envelope(
+        _ text: String, limits: EnvelopeLimits = EnvelopeLimits()
+    )
         -> ClientEnvelope?
     {
         try? self.decode(text, limits: limits).get()
     }
 
     /// The rejection, or nil when the envelope was accepted.
-    static func rejection(_ text: String, limits: EnvelopeLimits = EnvelopeLimits())
+    static func rejection(
+        _ text: String, limits: EnvelopeLimits = EnvelopeLimits()
+    )
         -> RejectedEnvelope?
     {
         if case .failure(let rejected) = self.decode(text, limits: limits) { return rejected }

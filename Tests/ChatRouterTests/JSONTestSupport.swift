@@ -20,7 +20,9 @@ enum JSONTestSupport {
     }
 
     /// The reader's verdict on a whole document given as text.
-    static func syntaxError(_ text: String, maxDepth: Int = JSONReader.defaultMaxDepth)
+    static func syntaxError(
+        _ text: String, maxDepth: Int = JSONReader.defaultMaxDepth
+    )
         -> JSONSyntaxError?
     {
         self.syntaxError(Array(text.utf8), maxDepth: maxDepth)

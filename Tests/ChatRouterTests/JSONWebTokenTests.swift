@@ -140,7 +140,9 @@ enum TokenFactory {
 @Suite struct JSONWebTokenVerifierTests {
     let verifier = JSONWebTokenVerifier(secret: TokenFactory.secret)!
 
-    private func verify(_ token: String, uid: String = "alice", now: Int64 = TokenFactory.now)
+    private func verify(
+        _ token: String, uid: String = "alice", now: Int64 = TokenFactory.now
+    )
         throws(JSONWebTokenError)
     {
         try self.verifier.verify(token, uid: uid, now: now)
@@ -303,8 +305,9 @@ enum TokenFactory {
         let headerBytes = Array(#"{"alg":"HS256","x":""#.utf8) + [0xFF, 0x22, 0x7D]
         let header = JSONWebToken.Base64URL.encode(headerBytes)
         let claims = TokenFactory.part(TokenFactory.claims())
-        let tag = JSONWebToken.hmacSHA256(
-            key: TokenFactory.secret, message: Array("\(header).\(claims)".utf8)[...]) ?? []
+        let tag =
+            JSONWebToken.hmacSHA256(
+                key: TokenFactory.secret, message: Array("\(header).\(claims)".utf8)[...]) ?? []
         let token = "\(header).\(claims).\(JSONWebToken.Base64URL.encode(tag))"
         self.expectRejected(token, .malformedHeader)
     }

@@ -3,7 +3,9 @@ import Testing
 @testable import ChatRouter
 
 @Suite struct PollRequestBodyTests {
-    private func decode(_ text: String, limits: EnvelopeLimits = EnvelopeLimits())
+    private func decode(
+        _ text: String, limits: EnvelopeLimits = EnvelopeLimits()
+    )
         -> PollRequestBody
     {
         PollRequestBody.decode(Array(text.utf8), limits: limits)

@@ -11,7 +11,10 @@ final class RouterHarness {
     private var nextID: UInt64 = 1
     var now: Int64 = 1_700_000_000_000
 
-    init(configuration: RouterConfiguration = RouterConfiguration(), store: MemoryStore = MemoryStore()) {
+    init(
+        configuration: RouterConfiguration = RouterConfiguration(),
+        store: MemoryStore = MemoryStore()
+    ) {
         self.store = store
         self.router = Router(configuration: configuration, store: store)
     }
@@ -26,7 +29,9 @@ final class RouterHarness {
     }
 
     /// Opens a connection and binds it; returns it with its inbox cleared of the bind reply.
-    func bound(_ uid: String, _ transport: Transport = .webSocket, since: UInt64? = nil) -> ConnectionID {
+    func bound(
+        _ uid: String, _ transport: Transport = .webSocket, since: UInt64? = nil
+    ) -> ConnectionID {
         let id = self.connect(transport)
         self.send(ClientEnvelope(type: .bind, uid: uid, since: since), from: id)
         return id
@@ -75,7 +80,9 @@ final class RouterHarness {
 
 extension ServerFrame {
     /// A delivered chat message as SPEC.md describes it.
-    static func message(_ text: String, from sender: String, to recipient: String, mid: UInt64, ts: Int64)
+    static func message(
+        _ text: String, from sender: String, to recipient: String, mid: UInt64, ts: Int64
+    )
         -> ServerFrame
     {
         ServerFrame(type: "send", msg: text, uid: sender, touid: recipient, mid: mid, ts: ts)

@@ -7,9 +7,10 @@ import Testing
         let harness = RouterHarness()
         let connection = harness.connect()
         harness.send(ClientEnvelope(type: .bind, uid: "alice", id: "r1"), from: connection)
-        #expect(harness.take(connection) == [
-            ServerFrame(type: "bind", msg: "ok", uid: "alice", id: "r1", gap: false)
-        ])
+        #expect(
+            harness.take(connection) == [
+                ServerFrame(type: "bind", msg: "ok", uid: "alice", id: "r1", gap: false)
+            ])
         #expect(harness.router.boundUID(of: connection) == "alice")
     }
 
@@ -18,7 +19,10 @@ import Testing
         let connection = harness.bound("alice")
         harness.take(connection)
         harness.send(ClientEnvelope(type: .bind, uid: "alice"), from: connection)
-        #expect(harness.take(connection) == [ServerFrame(type: "bind", msg: "ok", uid: "alice", gap: false)])
+        #expect(
+            harness.take(connection) == [
+                ServerFrame(type: "bind", msg: "ok", uid: "alice", gap: false)
+            ])
         #expect(harness.router.connections(of: "alice") == [connection])
     }
 
@@ -56,9 +60,12 @@ import Testing
         let connection = harness.connect()
         harness.send(ClientEnvelope(type: kind, touid: "bob", msg: "hi", id: "7"), from: connection)
         let reply = harness.take(connection)
-        #expect(reply == [
-            ServerFrame(type: kind.rawValue, error: true, code: 401, msg: "not bound", touid: "bob", id: "7")
-        ])
+        #expect(
+            reply == [
+                ServerFrame(
+                    type: kind.rawValue, error: true, code: 401, msg: "not bound", touid: "bob",
+                    id: "7")
+            ])
     }
 
     @Test(arguments: [ClientEnvelope.Kind.send, .join, .exit])
@@ -68,7 +75,8 @@ import Testing
         harness.take(bob)
         let connection = harness.bound("alice")
         harness.take(connection)
-        harness.send(ClientEnvelope(type: kind, uid: "mallory", touid: "bob", msg: "hi"), from: connection)
+        harness.send(
+            ClientEnvelope(type: kind, uid: "mallory", touid: "bob", msg: "hi"), from: connection)
         #expect(harness.take(connection).map(\.code) == [403])
         #expect(harness.take(bob).isEmpty, "nothing may reach bob")
     }
@@ -78,7 +86,8 @@ import Testing
         let bob = harness.bound("bob")
         harness.take(bob)
         let alice = harness.bound("alice")
-        harness.send(ClientEnvelope(type: .send, uid: "alice", touid: "bob", msg: "hi"), from: alice)
+        harness.send(
+            ClientEnvelope(type: .send, uid: "alice", touid: "bob", msg: "hi"), from: alice)
         #expect(harness.take(bob).map(\.msg) == ["hi"])
     }
 
@@ -95,7 +104,8 @@ import Testing
         harness.send(ClientEnvelope(type: .bind, uid: "alice", token: "good-bob"), from: connection)
         #expect(harness.take(connection).map(\.code) == [401, 401])
         #expect(harness.router.boundUID(of: connection) == nil)
-        harness.send(ClientEnvelope(type: .bind, uid: "alice", token: "good-alice"), from: connection)
+        harness.send(
+            ClientEnvelope(type: .bind, uid: "alice", token: "good-alice"), from: connection)
         #expect(harness.take(connection).map(\.code) == [0])
     }
 
@@ -115,7 +125,10 @@ import Testing
         harness.take(bob)
         harness.take(alice)
         harness.send(ClientEnvelope(type: .send, touid: "bob", msg: "hello"), from: alice)
-        #expect(harness.take(bob) == [.message("hello", from: "alice", to: "bob", mid: 1, ts: harness.now)])
+        #expect(
+            harness.take(bob) == [
+                .message("hello", from: "alice", to: "bob", mid: 1, ts: harness.now)
+            ])
         #expect(harness.take(alice).isEmpty)
     }
 
@@ -125,9 +138,11 @@ import Testing
         let alice = harness.bound("alice")
         harness.take(alice)
         harness.send(ClientEnvelope(type: .send, touid: "bob", msg: "hello", id: "m1"), from: alice)
-        #expect(harness.take(alice) == [
-            ServerFrame(type: "send", msg: "delivered", uid: "alice", touid: "bob", id: "m1", mid: 1)
-        ])
+        #expect(
+            harness.take(alice) == [
+                ServerFrame(
+                    type: "send", msg: "delivered", uid: "alice", touid: "bob", id: "m1", mid: 1)
+            ])
     }
 
     @Test func offlineRecipientMeansQueuedAndDeliveryAtNextBind() {
@@ -139,11 +154,12 @@ import Testing
         #expect(harness.take(alice).map(\.msg) == ["queued", "queued"])
 
         let bob = harness.bound("bob")
-        #expect(harness.take(bob) == [
-            ServerFrame(type: "bind", msg: "ok", uid: "bob", gap: false),
-            .message("one", from: "alice", to: "bob", mid: 1, ts: harness.now),
-            .message("two", from: "alice", to: "bob", mid: 2, ts: harness.now),
-        ])
+        #expect(
+            harness.take(bob) == [
+                ServerFrame(type: "bind", msg: "ok", uid: "bob", gap: false),
+                .message("one", from: "alice", to: "bob", mid: 1, ts: harness.now),
+                .message("two", from: "alice", to: "bob", mid: 2, ts: harness.now),
+            ])
         // Delivered once: a second device binding later does not get them again.
         let tablet = harness.bound("bob")
         #expect(harness.take(tablet).count == 1)
@@ -154,9 +170,10 @@ import Testing
         let alice = harness.bound("alice", .longPoll)
         harness.take(alice)
         harness.send(ClientEnvelope(type: .send, touid: "bob", msg: "x"), from: alice)
-        #expect(harness.take(alice) == [
-            ServerFrame(type: "send", msg: "queued", uid: "alice", touid: "bob", mid: 1)
-        ])
+        #expect(
+            harness.take(alice) == [
+                ServerFrame(type: "send", msg: "queued", uid: "alice", touid: "bob", mid: 1)
+            ])
     }
 
     @Test func offlineRecipientWithQueueingOffIs404AndNothingStored() {
@@ -175,7 +192,8 @@ import Testing
         let alice = harness.bound("alice")
         harness.take(alice)
         for text in ["1", "2", "3"] {
-            harness.send(ClientEnvelope(type: .send, touid: "bob", msg: text, id: text), from: alice)
+            harness.send(
+                ClientEnvelope(type: .send, touid: "bob", msg: text, id: text), from: alice)
         }
         #expect(harness.take(alice).map(\.code) == [0, 0, 429])
         let bob = harness.bound("bob")
@@ -188,9 +206,11 @@ import Testing
         let alice = harness.bound("alice")
         harness.take(bob)
         harness.take(alice)
-        harness.send(ClientEnvelope(type: .send, touid: "bob", msg: "once", id: "same"), from: alice)
+        harness.send(
+            ClientEnvelope(type: .send, touid: "bob", msg: "once", id: "same"), from: alice)
         let first = harness.take(alice)
-        harness.send(ClientEnvelope(type: .send, touid: "bob", msg: "once", id: "same"), from: alice)
+        harness.send(
+            ClientEnvelope(type: .send, touid: "bob", msg: "once", id: "same"), from: alice)
         #expect(harness.take(alice) == first)
         #expect(harness.take(bob).count == 1)
         #expect(harness.router.statistics.deduplicated == 1)
@@ -263,14 +283,16 @@ import Testing
         let alice = harness.bound("alice")
         harness.take(alice)
         harness.send(ClientEnvelope(type: .join, touid: "bob", id: "j"), from: alice)
-        #expect(harness.take(alice) == [
-            ServerFrame(type: "join", msg: "offline", uid: "alice", touid: "bob", id: "j")
-        ])
+        #expect(
+            harness.take(alice) == [
+                ServerFrame(type: "join", msg: "offline", uid: "alice", touid: "bob", id: "j")
+            ])
         let bob = harness.bound("bob")
         harness.take(bob)
         harness.send(ClientEnvelope(type: .join, touid: "bob"), from: alice)
         #expect(harness.take(alice).map(\.msg) == ["online"])
-        #expect(harness.take(bob) == [ServerFrame(type: "join", msg: "", uid: "alice", touid: "bob")])
+        #expect(
+            harness.take(bob) == [ServerFrame(type: "join", msg: "", uid: "alice", touid: "bob")])
     }
 
     @Test func exitNotifiesAndReplies() {
@@ -281,8 +303,12 @@ import Testing
         harness.take(alice)
         harness.take(bob)
         harness.send(ClientEnvelope(type: .exit, touid: "bob"), from: alice)
-        #expect(harness.take(alice) == [ServerFrame(type: "exit", msg: "ok", uid: "alice", touid: "bob")])
-        #expect(harness.take(bob) == [ServerFrame(type: "exit", msg: "", uid: "alice", touid: "bob")])
+        #expect(
+            harness.take(alice) == [
+                ServerFrame(type: "exit", msg: "ok", uid: "alice", touid: "bob")
+            ])
+        #expect(
+            harness.take(bob) == [ServerFrame(type: "exit", msg: "", uid: "alice", touid: "bob")])
         // Having left, closing the connection sends no second notice.
         harness.close(alice)
         #expect(harness.take(bob).isEmpty)
@@ -302,8 +328,12 @@ import Testing
         harness.close(tab)
         #expect(harness.take(bob).isEmpty, "alice still has a connection")
         harness.close(phone)
-        #expect(harness.take(bob) == [ServerFrame(type: "exit", msg: "", uid: "alice", touid: "bob")])
-        #expect(harness.take(carol) == [ServerFrame(type: "exit", msg: "", uid: "alice", touid: "carol")])
+        #expect(
+            harness.take(bob) == [ServerFrame(type: "exit", msg: "", uid: "alice", touid: "bob")])
+        #expect(
+            harness.take(carol) == [
+                ServerFrame(type: "exit", msg: "", uid: "alice", touid: "carol")
+            ])
 
         // A new session starts with no joined conversations.
         let again = harness.bound("alice")
@@ -330,11 +360,12 @@ import Testing
         }
         harness.close(bob)
         let resumed = harness.bound("bob", since: 1)
-        #expect(harness.take(resumed) == [
-            ServerFrame(type: "bind", msg: "ok", uid: "bob", gap: false),
-            .message("b", from: "alice", to: "bob", mid: 2, ts: harness.now),
-            .message("c", from: "alice", to: "bob", mid: 3, ts: harness.now),
-        ])
+        #expect(
+            harness.take(resumed) == [
+                ServerFrame(type: "bind", msg: "ok", uid: "bob", gap: false),
+                .message("b", from: "alice", to: "bob", mid: 2, ts: harness.now),
+                .message("c", from: "alice", to: "bob", mid: 3, ts: harness.now),
+            ])
     }
 
     @Test func sinceUnitesOfflineQueueAndInboxEachMidOnceInOrder() {
@@ -398,7 +429,8 @@ import Testing
             harness.send(ClientEnvelope(type: .send, touid: "bob", msg: "\(index)"), from: alice)
         }
         let bob = harness.connect()
-        let first = harness.router.receive(ClientEnvelope(type: .bind, uid: "bob"), from: bob, now: harness.now)
+        let first = harness.router.receive(
+            ClientEnvelope(type: .bind, uid: "bob"), from: bob, now: harness.now)
         #expect(first.deliveries.count == 10)
         #expect(first.replayPending == [bob])
         let second = harness.router.nextReplay(for: bob)
@@ -418,7 +450,8 @@ import Testing
             harness.send(ClientEnvelope(type: .send, touid: "bob", msg: text), from: alice)
         }
         let bob = harness.connect()
-        let bind = harness.router.receive(ClientEnvelope(type: .bind, uid: "bob"), from: bob, now: harness.now)
+        let bind = harness.router.receive(
+            ClientEnvelope(type: .bind, uid: "bob"), from: bob, now: harness.now)
         #expect(bind.deliveries.compactMap(\.frame.mid) == [1, 2])
         let live = harness.router.receive(
             ClientEnvelope(type: .send, touid: "bob", msg: "live"), from: alice, now: harness.now)
@@ -436,11 +469,14 @@ import Testing
         harness.send(ClientEnvelope(type: .send, touid: "bob", msg: "q1"), from: alice)
         harness.send(ClientEnvelope(type: .send, touid: "bob", msg: "q2"), from: alice)
         let bob = harness.connect()
-        _ = harness.router.receive(ClientEnvelope(type: .bind, uid: "bob"), from: bob, now: harness.now)
+        _ = harness.router.receive(
+            ClientEnvelope(type: .bind, uid: "bob"), from: bob, now: harness.now)
         let big = String(repeating: "x", count: 900)
-        let first = harness.router.receive(ClientEnvelope(type: .send, touid: "bob", msg: big), from: alice, now: harness.now)
+        let first = harness.router.receive(
+            ClientEnvelope(type: .send, touid: "bob", msg: big), from: alice, now: harness.now)
         #expect(first.overflowed.isEmpty)
-        let second = harness.router.receive(ClientEnvelope(type: .send, touid: "bob", msg: big), from: alice, now: harness.now)
+        let second = harness.router.receive(
+            ClientEnvelope(type: .send, touid: "bob", msg: big), from: alice, now: harness.now)
         #expect(second.overflowed == [bob])
         // Closing it puts the held messages back in the queue for the next bind.
         _ = harness.router.disconnect(bob, undelivered: [1])

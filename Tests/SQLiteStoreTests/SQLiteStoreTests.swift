@@ -28,7 +28,9 @@ import Testing
         return try SQLiteStore(path: path ?? self.path, configuration: configuration)
     }
 
-    private func message(_ mid: UInt64, to recipient: String = "bob", at now: Int64 = 1_000)
+    private func message(
+        _ mid: UInt64, to recipient: String = "bob", at now: Int64 = 1_000
+    )
         -> StoredMessage
     {
         StoredMessage(

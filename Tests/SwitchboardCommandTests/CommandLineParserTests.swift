@@ -25,7 +25,8 @@ import Testing
         let fromEnvironment = try CommandLineParser.parse(arguments: [], environment: environment)
         #expect(fromEnvironment.server.port == 7000)
         #expect(fromEnvironment.server.host == "::1")
-        let overridden = try CommandLineParser.parse(arguments: ["--port", "7001"], environment: environment)
+        let overridden = try CommandLineParser.parse(
+            arguments: ["--port", "7001"], environment: environment)
         #expect(overridden.server.port == 7001)
     }
 
@@ -42,9 +43,18 @@ import Testing
     @Test(arguments: [
         (["--bogus"], FlagError.unknownFlag("--bogus")),
         (["--port"], .missingValue(flag: "port")),
-        (["--port", "-1"], .invalidValue(flag: "port", value: "-1", expected: "an integer from 0 to 65535")),
-        (["--port", "65536"], .invalidValue(flag: "port", value: "65536", expected: "an integer from 0 to 65535")),
-        (["--port", "80x"], .invalidValue(flag: "port", value: "80x", expected: "an integer from 0 to 65535")),
+        (
+            ["--port", "-1"],
+            .invalidValue(flag: "port", value: "-1", expected: "an integer from 0 to 65535")
+        ),
+        (
+            ["--port", "65536"],
+            .invalidValue(flag: "port", value: "65536", expected: "an integer from 0 to 65535")
+        ),
+        (
+            ["--port", "80x"],
+            .invalidValue(flag: "port", value: "80x", expected: "an integer from 0 to 65535")
+        ),
         (["--host", ""], .invalidValue(flag: "host", value: "", expected: "a non-empty value")),
         (["serve"], .unexpectedArgument("serve")),
         (["-p"], .unexpectedArgument("-p")),
@@ -61,16 +71,24 @@ import Testing
         }
     }
 
-    @Test(arguments: [("trace", LogLevel.trace), ("DEBUG", .debug), ("warn", .warning), ("error", .error)])
+    @Test(arguments: [
+        ("trace", LogLevel.trace), ("DEBUG", .debug), ("warn", .warning), ("error", .error),
+    ])
     func parsesLogLevels(name: String, level: LogLevel) throws {
-        let options = try CommandLineParser.parse(arguments: ["--log-level", name], environment: [:])
+        let options = try CommandLineParser.parse(
+            arguments: ["--log-level", name], environment: [:])
         #expect(options.server.logLevel == level)
     }
 
     @Test func helpAndVersionAreActions() throws {
-        #expect(try CommandLineParser.parse(arguments: ["--help"], environment: [:]).action == .showHelp)
-        #expect(try CommandLineParser.parse(arguments: ["-h"], environment: [:]).action == .showHelp)
-        #expect(try CommandLineParser.parse(arguments: ["--version"], environment: [:]).action == .showVersion)
+        #expect(
+            try CommandLineParser.parse(arguments: ["--help"], environment: [:]).action == .showHelp
+        )
+        #expect(
+            try CommandLineParser.parse(arguments: ["-h"], environment: [:]).action == .showHelp)
+        #expect(
+            try CommandLineParser.parse(arguments: ["--version"], environment: [:]).action
+                == .showVersion)
     }
 
     @Test func helpListsEveryFlagWithItsEnvironmentTwin() {

@@ -99,7 +99,9 @@ import Testing
 
     /// Reads chat messages until every mid in `wanted` arrived, then a little longer to catch
     /// duplicates; stops after 2 s of silence or 120 s in all.
-    private static func collect(from client: WebSocketChatClient, until wanted: Set<UInt64>) throws
+    private static func collect(
+        from client: WebSocketChatClient, until wanted: Set<UInt64>
+    ) throws
         -> [UInt64]
     {
         var mids: [UInt64] = []

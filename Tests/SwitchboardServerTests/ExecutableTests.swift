@@ -11,7 +11,9 @@ import Testing
         try self.publicDirectory.write("index.html", "hello")
     }
 
-    private func start(_ arguments: [String], environment: [String: String] = [:]) throws -> ChildProcess {
+    private func start(
+        _ arguments: [String], environment: [String: String] = [:]
+    ) throws -> ChildProcess {
         try ChildProcess(
             executable: "switchboard",
             // Memory store: these servers run in parallel, and the default SQLite file in the
@@ -83,8 +85,10 @@ import Testing
     @Test func environmentTwinsConfigureTheServer() throws {
         let child = try ChildProcess(
             executable: "switchboard", arguments: [],
-            environment: ["SWITCHBOARD_PORT": "0", "SWITCHBOARD_PUBLIC": self.publicDirectory.path,
-                          "SWITCHBOARD_LOG_LEVEL": "debug", "SWITCHBOARD_STORE": "memory"])
+            environment: [
+                "SWITCHBOARD_PORT": "0", "SWITCHBOARD_PUBLIC": self.publicDirectory.path,
+                "SWITCHBOARD_LOG_LEVEL": "debug", "SWITCHBOARD_STORE": "memory",
+            ])
         let port = try #require(child.waitForListeningPort())
         _ = try HTTPTestClient.request(port: port, path: "/")
         #expect(child.waitForOutput(containing: "debug http: request") != nil)

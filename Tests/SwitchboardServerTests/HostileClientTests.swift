@@ -162,11 +162,15 @@ import WebSocketCore
     }
 
     @Test(arguments: [
-        ([UInt8](#"{"type":"bind","uid":""#.utf8) + [0xFF, 0xFE] + Array(#""}"#.utf8),
-         "invalid json: invalid utf-8"),
+        (
+            [UInt8](#"{"type":"bind","uid":""#.utf8) + [0xFF, 0xFE] + Array(#""}"#.utf8),
+            "invalid json: invalid utf-8"
+        ),
         ([0xFF, 0xFE, 0xFD], "invalid json: unexpected character"),
-        ([UInt8](#"{"type":"bind","uid":"a\#u{1}"}"#.utf8),
-         "invalid json: unescaped control character in string"),
+        (
+            [UInt8](#"{"type":"bind","uid":"a\#u{1}"}"#.utf8),
+            "invalid json: unescaped control character in string"
+        ),
     ])
     func invalidUTF8InABodyIsA400ErrorFrame(body: [UInt8], message: String) throws {
         let server = try TestServer()

@@ -9,7 +9,8 @@ import Testing
 @Suite struct LimitTests {
     static func metric(_ name: String, port: UInt16) throws -> Int? {
         let text = try HTTPTestClient.request(port: port, path: "/metrics").text
-        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + " ") }) else { return nil }
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + " ") })
+        else { return nil }
         return Int(line.split(separator: " ").last ?? "")
     }
 
@@ -53,12 +54,19 @@ import Testing
         let second = LongPollChatClient(port: server.port)
         #expect(try first.request(["type": "bind", "uid": "a"]).code == 0)
         #expect(try second.request(["type": "bind", "uid": "b"]).code == 0)
-        let (status, json) = try LongPollChatClient(port: server.port).post(#"{"type":"bind","uid":"c"}"#)
+        let (status, json) = try LongPollChatClient(port: server.port).post(
+            #"{"type":"bind","uid":"c"}"#)
         #expect(status == 429)
-        #expect((json as? [String: Any])?["msg"] as? String == "too many sessions from this address")
+        #expect(
+            (json as? [String: Any])?["msg"] as? String == "too many sessions from this address")
         try first.disconnect()
-        #expect(try LongPollChatClient(port: server.port).request(["type": "bind", "uid": "d"]).code == 0)
-        #expect(try Self.metric(#"switchboard_limit_rejections_total{limit="poll_sessions_per_address"}"#, port: server.port) == 1)
+        #expect(
+            try LongPollChatClient(port: server.port).request(["type": "bind", "uid": "d"]).code
+                == 0)
+        #expect(
+            try Self.metric(
+                #"switchboard_limit_rejections_total{limit="poll_sessions_per_address"}"#,
+                port: server.port) == 1)
     }
 
     @Test func slowlorisIsCutOffAtTheRequestDeadline() throws {
@@ -74,7 +82,10 @@ import Testing
         }
         let elapsed = Date().timeIntervalSince(started)
         #expect(elapsed < 4, "cut off after \(elapsed) s")
-        #expect(try Self.metric(#"switchboard_limit_rejections_total{limit="request_timeout"}"#, port: server.port) == 1)
+        #expect(
+            try Self.metric(
+                #"switchboard_limit_rejections_total{limit="request_timeout"}"#, port: server.port)
+                == 1)
         #expect(try HTTPTestClient.request(port: server.port, path: "/healthz").status == 200)
     }
 
@@ -117,6 +128,8 @@ import Testing
         Thread.sleep(forTimeInterval: 1.1)
         try client.sendText(#"{"type":"join","touid":"x","id":"later"}"#)
         #expect(try Frame(json: client.nextText()).code == 0)
-        #expect((try Self.metric(#"switchboard_limit_rejections_total{limit="rate"}"#, port: server.port) ?? 0) >= 1)
+        #expect(
+            (try Self.metric(
+                #"switchboard_limit_rejections_total{limit="rate"}"#, port: server.port) ?? 0) >= 1)
     }
 }

@@ -70,8 +70,10 @@ import Testing
         #expect(first.text == again.text, "unacknowledged events stay")
         #expect(first.header("Cache-Control") == "no-store")
 
-        let acknowledged = try HTTPTestClient.request(port: server.port, path: "/v1/poll?sid=\(sid)&ack=1&timeout=1")
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(acknowledged.body)) as? [String: Any])
+        let acknowledged = try HTTPTestClient.request(
+            port: server.port, path: "/v1/poll?sid=\(sid)&ack=1&timeout=1")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(acknowledged.body)) as? [String: Any])
         let events = try #require(object["events"] as? [[String: Any]])
         #expect(events.map { $0["msg"] as? String } == ["two"])
         #expect(object["last"] as? Int == 2)
@@ -85,7 +87,8 @@ import Testing
         let firstDone = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var firstResponse: RawHTTPResponse?
         DispatchQueue.global().async {
-            firstResponse = try? HTTPTestClient.request(port: port, path: "/v1/poll?sid=\(sid)&timeout=20")
+            firstResponse = try? HTTPTestClient.request(
+                port: port, path: "/v1/poll?sid=\(sid)&timeout=20")
             firstDone.signal()
         }
         try Self.waitForParked(1, port: port)
@@ -95,9 +98,12 @@ import Testing
                 port: port, method: "POST", path: "/v1/poll?sid=\(sid)",
                 body: Array(#"{"type":"send","touid":"bob","msg":"self"}"#.utf8))
         }
-        let second = try HTTPTestClient.request(port: server.port, path: "/v1/poll?sid=\(sid)&timeout=20")
+        let second = try HTTPTestClient.request(
+            port: server.port, path: "/v1/poll?sid=\(sid)&timeout=20")
         #expect(firstDone.wait(timeout: .now() + 5) == .success)
-        #expect(Date().timeIntervalSince(started) < 5, "the first GET was answered at once, not after its timeout")
+        #expect(
+            Date().timeIntervalSince(started) < 5,
+            "the first GET was answered at once, not after its timeout")
         #expect(firstResponse?.status == 200)
         #expect(firstResponse?.text == "{\"events\":[],\"last\":0}\n")
         #expect(second.text.contains(#""msg":"self""#))
@@ -107,7 +113,8 @@ import Testing
         let server = try TestServer()
         let bob = try Self.bound("bob", port: server.port)
         let client = LongPollChatClient(port: server.port)
-        let body = #"[{"type":"bind","uid":"alice"},{"type":"send","touid":"bob","msg":"hi"},{"nope":1},{"type":"join","touid":"bob"}]"#
+        let body =
+            #"[{"type":"bind","uid":"alice"},{"type":"send","touid":"bob","msg":"hi"},{"nope":1},{"type":"join","touid":"bob"}]"#
         let (status, json) = try client.post(body)
         #expect(status == 200)
         let replies = try #require(json as? [[String: Any]])
@@ -178,7 +185,9 @@ import Testing
         let text = String(repeating: "x", count: 1000)
         var mids: [UInt64] = []
         for index in 0..<8 {
-            let reply = try alice.request(["type": "send", "touid": "bob", "msg": text, "id": "\(index)"])
+            let reply = try alice.request([
+                "type": "send", "touid": "bob", "msg": text, "id": "\(index)",
+            ])
             if let mid = reply.mid { mids.append(mid) }
         }
         #expect(mids.count == 8)
@@ -186,7 +195,9 @@ import Testing
         var status = 200
         while Date() < deadline && status == 200 {
             Thread.sleep(forTimeInterval: 0.2)
-            status = try HTTPTestClient.request(port: server.port, path: "/v1/poll?sid=\(bob.sid!)&ack=0&timeout=0").status
+            status = try HTTPTestClient.request(
+                port: server.port, path: "/v1/poll?sid=\(bob.sid!)&ack=0&timeout=0"
+            ).status
         }
         #expect(status == 404, "the overflowing session ended")
         let returning = try Self.bound("bob", port: server.port)
@@ -222,7 +233,8 @@ import Testing
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var response: RawHTTPResponse?
         DispatchQueue.global().async {
-            response = try? HTTPTestClient.request(port: port, path: "/v1/poll?sid=\(sid)&timeout=30")
+            response = try? HTTPTestClient.request(
+                port: port, path: "/v1/poll?sid=\(sid)&timeout=30")
             done.signal()
         }
         try Self.waitForParked(1, port: port)
@@ -235,7 +247,8 @@ import Testing
     func malformedQueryIs400(query: String) throws {
         let server = try TestServer()
         let bob = try Self.bound("bob", port: server.port)
-        let response = try HTTPTestClient.request(port: server.port, path: "/v1/poll?sid=\(bob.sid!)&\(query)")
+        let response = try HTTPTestClient.request(
+            port: server.port, path: "/v1/poll?sid=\(bob.sid!)&\(query)")
         #expect(response.status == 400)
     }
 
@@ -243,7 +256,9 @@ import Testing
         let server = try TestServer { $0.allowedOrigins = ["https://chat.example.com"] }
         let preflight = try HTTPTestClient.request(
             port: server.port, method: "OPTIONS", path: "/v1/poll",
-            headers: [("Origin", "https://chat.example.com"), ("Access-Control-Request-Method", "POST")])
+            headers: [
+                ("Origin", "https://chat.example.com"), ("Access-Control-Request-Method", "POST"),
+            ])
         #expect(preflight.status == 204)
         #expect(preflight.header("Access-Control-Allow-Origin") == "https://chat.example.com")
         #expect(preflight.header("Vary") == "Origin")
@@ -254,16 +269,19 @@ import Testing
             headers: [("Origin", "http://127.0.0.1:\(server.port)")],
             body: Array(#"{"type":"join","touid":"x"}"#.utf8))
         #expect(sameOrigin.status == 401)
-        #expect(sameOrigin.header("Access-Control-Allow-Origin") == "http://127.0.0.1:\(server.port)")
+        #expect(
+            sameOrigin.header("Access-Control-Allow-Origin") == "http://127.0.0.1:\(server.port)")
 
         let refused = try HTTPTestClient.request(
-            port: server.port, method: "POST", path: "/v1/poll", headers: [("Origin", "https://evil.example")],
+            port: server.port, method: "POST", path: "/v1/poll",
+            headers: [("Origin", "https://evil.example")],
             body: Array(#"{"type":"bind","uid":"x"}"#.utf8))
         #expect(refused.status == 403)
         #expect(refused.header("Access-Control-Allow-Origin") == nil)
 
         let noOrigin = try HTTPTestClient.request(
-            port: server.port, method: "POST", path: "/v1/poll", body: Array(#"{"type":"bind","uid":"x"}"#.utf8))
+            port: server.port, method: "POST", path: "/v1/poll",
+            body: Array(#"{"type":"bind","uid":"x"}"#.utf8))
         #expect(noOrigin.status == 200)
         #expect(noOrigin.header("Access-Control-Allow-Origin") == nil)
     }

@@ -4,8 +4,13 @@ import Testing
 
 @Suite struct OutboundBufferTests {
     /// Appends a frame of `size` bytes filled with `byte`.
-    func frame(_ buffer: inout OutboundBuffer, _ size: Int, mid: UInt64?, counts: Bool = true, byte: UInt8 = 1) {
-        buffer.append(mid: mid, chargedBytes: counts ? size : 0) { $0 += [UInt8](repeating: byte, count: size) }
+    func frame(
+        _ buffer: inout OutboundBuffer, _ size: Int, mid: UInt64?, counts: Bool = true,
+        byte: UInt8 = 1
+    ) {
+        buffer.append(mid: mid, chargedBytes: counts ? size : 0) {
+            $0 += [UInt8](repeating: byte, count: size)
+        }
     }
 
     /// Flushes at most `limit` bytes, as a kernel with a full buffer would accept.

@@ -1,6 +1,7 @@
 import Glibc
-@testable import SwitchboardServer
 import Testing
+
+@testable import SwitchboardServer
 
 @Suite struct StaticFileServerTests {
     /// A server whose public folder sits next to a secret file it must never serve.
@@ -61,7 +62,8 @@ import Testing
     @Test func headHasLengthButNoBody() throws {
         let fixture = try Fixture()
         let socket = try TestSocket(port: fixture.port)
-        try socket.send("HEAD /app.js HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        try socket.send(
+            "HEAD /app.js HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         var reader = ResponseReader(socket: socket)
         let head = try reader.readResponse(isHead: true)
         #expect(head.status == 200)
@@ -104,7 +106,8 @@ import Testing
     @Test(arguments: ["POST", "PUT", "DELETE", "PATCH"])
     func otherMethodsOnStaticPathsAre405(method: String) throws {
         let fixture = try Fixture()
-        let response = try HTTPTestClient.request(port: fixture.port, method: method, path: "/app.js")
+        let response = try HTTPTestClient.request(
+            port: fixture.port, method: method, path: "/app.js")
         #expect(response.status == 405)
         #expect(response.header("Allow") == "GET, HEAD")
     }
@@ -169,7 +172,8 @@ import Testing
             try socket.send(raw)
             let answer = try socket.receiveUntilClosed()
             let text = String(decoding: answer, as: UTF8.self)
-            #expect(text.isEmpty || text.hasPrefix("HTTP/1.1 "), "answer to \(raw.debugDescription)")
+            #expect(
+                text.isEmpty || text.hasPrefix("HTTP/1.1 "), "answer to \(raw.debugDescription)")
         }
         let health = try HTTPTestClient.request(port: fixture.port, path: "/healthz")
         #expect(health.status == 200)

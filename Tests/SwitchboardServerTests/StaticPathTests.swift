@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SwitchboardServer
 
 @Suite struct StaticPathTests {
@@ -76,12 +77,19 @@ import Testing
 }
 
 @Suite struct ConditionalRequestTests {
-    let validators = FileValidators(size: 56, modifiedSeconds: 1_700_000_000, modifiedNanoseconds: 5)
+    let validators = FileValidators(
+        size: 56, modifiedSeconds: 1_700_000_000, modifiedNanoseconds: 5)
 
     @Test func matchingEntityTagIsNotModified() {
-        #expect(self.validators.isNotModified(ifNoneMatch: self.validators.entityTag, ifModifiedSince: nil))
-        #expect(self.validators.isNotModified(ifNoneMatch: "W/" + self.validators.entityTag, ifModifiedSince: nil))
-        #expect(self.validators.isNotModified(ifNoneMatch: "\"x\", \(self.validators.entityTag)", ifModifiedSince: nil))
+        #expect(
+            self.validators.isNotModified(
+                ifNoneMatch: self.validators.entityTag, ifModifiedSince: nil))
+        #expect(
+            self.validators.isNotModified(
+                ifNoneMatch: "W/" + self.validators.entityTag, ifModifiedSince: nil))
+        #expect(
+            self.validators.isNotModified(
+                ifNoneMatch: "\"x\", \(self.validators.entityTag)", ifModifiedSince: nil))
         #expect(self.validators.isNotModified(ifNoneMatch: "*", ifModifiedSince: nil))
     }
 
@@ -100,8 +108,10 @@ import Testing
     }
 
     @Test func sizeOrTimeChangesTheTag() {
-        let resized = FileValidators(size: 57, modifiedSeconds: 1_700_000_000, modifiedNanoseconds: 5)
-        let touched = FileValidators(size: 56, modifiedSeconds: 1_700_000_000, modifiedNanoseconds: 6)
+        let resized = FileValidators(
+            size: 57, modifiedSeconds: 1_700_000_000, modifiedNanoseconds: 5)
+        let touched = FileValidators(
+            size: 56, modifiedSeconds: 1_700_000_000, modifiedNanoseconds: 6)
         #expect(resized.entityTag != self.validators.entityTag)
         #expect(touched.entityTag != self.validators.entityTag)
     }

@@ -17,14 +17,24 @@ final class FailingCommitStore: MessageStore {
         self.dirty = true
         try self.inner.append(message, pending: pending, now: now)
     }
-    func markDelivered(recipient: String, mids: [UInt64]) { self.inner.markDelivered(recipient: recipient, mids: mids) }
-    func requeue(recipient: String, mids: [UInt64]) { self.inner.requeue(recipient: recipient, mids: mids) }
-    func messages(for recipient: String, after cursor: UInt64, through upperBound: UInt64, since: UInt64?, limit: Int)
+    func markDelivered(recipient: String, mids: [UInt64]) {
+        self.inner.markDelivered(recipient: recipient, mids: mids)
+    }
+    func requeue(recipient: String, mids: [UInt64]) {
+        self.inner.requeue(recipient: recipient, mids: mids)
+    }
+    func messages(
+        for recipient: String, after cursor: UInt64, through upperBound: UInt64, since: UInt64?,
+        limit: Int
+    )
         -> [StoredMessage]
     {
-        self.inner.messages(for: recipient, after: cursor, through: upperBound, since: since, limit: limit)
+        self.inner.messages(
+            for: recipient, after: cursor, through: upperBound, since: since, limit: limit)
     }
-    func hasGap(recipient: String, since: UInt64) -> Bool { self.inner.hasGap(recipient: recipient, since: since) }
+    func hasGap(recipient: String, since: UInt64) -> Bool {
+        self.inner.hasGap(recipient: recipient, since: since)
+    }
     func receipt(sender: String, requestID: String, now: Int64) -> SendReceipt? {
         self.inner.receipt(sender: sender, requestID: requestID, now: now)
     }
@@ -48,7 +58,8 @@ final class FailingCommitStore: MessageStore {
         configuration.port = 0
         configuration.publicDirectory = directory.path
         let logger = Logger(label: "test", threshold: .error, sink: MemoryLogSink())
-        let server = try SwitchboardServer(configuration: configuration, logger: logger, store: FailingCommitStore())
+        let server = try SwitchboardServer(
+            configuration: configuration, logger: logger, store: FailingCommitStore())
         return try TestServer(wrapping: server, directory: directory)
     }
 

@@ -33,7 +33,9 @@ import Testing
 
         var mids: [UInt64] = []
         for index in 1...3 {
-            let reply = try alice.request(["type": "send", "touid": "bob", "msg": "m\(index) ✓", "id": "s\(index)"])
+            let reply = try alice.request([
+                "type": "send", "touid": "bob", "msg": "m\(index) ✓", "id": "s\(index)",
+            ])
             mids += reply.mid.map { [$0] } ?? []
             note("alice", reply)
         }
@@ -45,11 +47,19 @@ import Testing
         }
         #expect(received == mids, "bob sees alice's messages in mid order")
 
-        note("bob", try bob.request(["type": "send", "touid": "alice", "msg": "reply", "id": "r1"]))
+        note(
+            "bob", try bob.request(["type": "send", "touid": "alice", "msg": "reply", "id": "r1"]))
         note("alice", try alice.nextEvent())
-        note("alice", try alice.request(["type": "send", "uid": "mallory", "touid": "bob", "msg": "x", "id": "bad"]))
-        note("alice", try alice.request(["type": "send", "touid": "carol", "msg": "later", "id": "q1"]))
-        note("alice", try alice.request(["type": "send", "touid": "bob", "msg": "m1 ✓", "id": "s1"]))
+        note(
+            "alice",
+            try alice.request([
+                "type": "send", "uid": "mallory", "touid": "bob", "msg": "x", "id": "bad",
+            ]))
+        note(
+            "alice",
+            try alice.request(["type": "send", "touid": "carol", "msg": "later", "id": "q1"]))
+        note(
+            "alice", try alice.request(["type": "send", "touid": "bob", "msg": "m1 ✓", "id": "s1"]))
         note("alice", try alice.request(["type": "exit", "touid": "bob", "id": "e1"]))
         note("bob", try bob.nextEvent())
         #expect(try bob.pendingEvents(waitSeconds: 0.3).isEmpty, "no duplicate from the retried id")
@@ -71,10 +81,22 @@ import Testing
 
     @Test func transcriptHasTheExpectedShape() throws {
         let lines = try Self.transcript(alice: .webSocket, bob: .longPoll)
-        #expect(lines[0] == #"alice {"code":0,"error":false,"gap":false,"id":"b1","msg":"ok","type":"bind","uid":"alice"}"#)
-        #expect(lines[3] == #"bob {"code":0,"error":false,"msg":"","touid":"bob","type":"join","uid":"alice"}"#)
-        #expect(lines[4] == #"alice {"code":0,"error":false,"id":"s1","mid":"*","msg":"delivered","touid":"bob","type":"send","uid":"alice"}"#)
-        #expect(lines[7] == #"bob {"code":0,"error":false,"mid":"*","msg":"m1 ✓","touid":"bob","ts":"*","type":"send","uid":"alice"}"#)
+        #expect(
+            lines[0]
+                == #"alice {"code":0,"error":false,"gap":false,"id":"b1","msg":"ok","type":"bind","uid":"alice"}"#
+        )
+        #expect(
+            lines[3]
+                == #"bob {"code":0,"error":false,"msg":"","touid":"bob","type":"join","uid":"alice"}"#
+        )
+        #expect(
+            lines[4]
+                == #"alice {"code":0,"error":false,"id":"s1","mid":"*","msg":"delivered","touid":"bob","type":"send","uid":"alice"}"#
+        )
+        #expect(
+            lines[7]
+                == #"bob {"code":0,"error":false,"mid":"*","msg":"m1 ✓","touid":"bob","ts":"*","type":"send","uid":"alice"}"#
+        )
         #expect(lines[12].contains(#""code":403"#))
         #expect(lines[13].contains(#""msg":"queued""#))
         #expect(lines[14] == lines[4], "a retried id gets the original reply")

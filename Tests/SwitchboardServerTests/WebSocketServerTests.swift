@@ -6,7 +6,9 @@ import WebSocketCore
 
 /// The WebSocket transport against a real server: handshakes, framing rules, limits, timers.
 @Suite struct WebSocketServerTests {
-    static func bind(_ client: WebSocketTestClient, _ uid: String, since: UInt64? = nil) throws -> Frame {
+    static func bind(
+        _ client: WebSocketTestClient, _ uid: String, since: UInt64? = nil
+    ) throws -> Frame {
         var envelope: [String: Any] = ["type": "bind", "uid": uid]
         if let since { envelope["since"] = since }
         try client.sendText(jsonText(envelope))
@@ -15,14 +17,24 @@ import WebSocketCore
 
     @Test func refusedHandshakesGetPreciseStatuses() throws {
         let server = try TestServer()
-        let base = "Host: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        let base =
+            "Host: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
         let cases: [(String, Int)] = [
             ("GET /v1/ws HTTP/1.1\r\n\(base)Sec-WebSocket-Version: 12\r\n\r\n", 426),
             ("GET /v1/ws HTTP/1.1\r\nHost: x\r\nSec-WebSocket-Version: 13\r\n\r\n", 400),
-            ("GET /v1/ws HTTP/1.1\r\n\(base.replacingOccurrences(of: "dGhlIHNhbXBsZSBub25jZQ==", with: "AAAA"))Sec-WebSocket-Version: 13\r\n\r\n", 400),
-            ("POST /v1/ws HTTP/1.1\r\n\(base)Sec-WebSocket-Version: 13\r\nContent-Length: 0\r\n\r\n", 405),
+            (
+                "GET /v1/ws HTTP/1.1\r\n\(base.replacingOccurrences(of: "dGhlIHNhbXBsZSBub25jZQ==", with: "AAAA"))Sec-WebSocket-Version: 13\r\n\r\n",
+                400
+            ),
+            (
+                "POST /v1/ws HTTP/1.1\r\n\(base)Sec-WebSocket-Version: 13\r\nContent-Length: 0\r\n\r\n",
+                405
+            ),
             ("GET /v1/ws HTTP/1.0\r\n\(base)Sec-WebSocket-Version: 13\r\n\r\n", 400),
-            ("GET /v1/ws HTTP/1.1\r\n\(base)Sec-WebSocket-Version: 13\r\nOrigin: http://evil.example\r\n\r\n", 403),
+            (
+                "GET /v1/ws HTTP/1.1\r\n\(base)Sec-WebSocket-Version: 13\r\nOrigin: http://evil.example\r\n\r\n",
+                403
+            ),
             ("GET /v1/echo HTTP/1.1\r\n\(base)Sec-WebSocket-Version: 13\r\n\r\n", 404),
         ]
         for (request, status) in cases {
@@ -69,14 +81,25 @@ import WebSocketCore
     }
 
     @Test(arguments: [
-        ("unmasked frame", RawFrame.bytes(opcode: 1, payload: [0x7B, 0x7D], masked: false), CloseCode.protocolError),
+        (
+            "unmasked frame", RawFrame.bytes(opcode: 1, payload: [0x7B, 0x7D], masked: false),
+            CloseCode.protocolError
+        ),
         ("reserved opcode", RawFrame.bytes(opcode: 3, payload: []), .protocolError),
         ("invalid utf-8", RawFrame.bytes(opcode: 1, payload: [0xC3, 0x28]), .invalidPayloadData),
         ("binary message", RawFrame.bytes(opcode: 2, payload: [1, 2, 3]), .unsupportedData),
-        ("rsv bit without extension", RawFrame.bytes(rsv: 4, opcode: 1, payload: [0x7B]), .protocolError),
-        ("oversized length", RawFrame.bytes(opcode: 1, payload: [], declaredLength: 2 << 20), .messageTooBig),
+        (
+            "rsv bit without extension", RawFrame.bytes(rsv: 4, opcode: 1, payload: [0x7B]),
+            .protocolError
+        ),
+        (
+            "oversized length", RawFrame.bytes(opcode: 1, payload: [], declaredLength: 2 << 20),
+            .messageTooBig
+        ),
     ])
-    func protocolViolationsCloseWithTheRightCode(name: String, frame: [UInt8], code: CloseCode) throws {
+    func protocolViolationsCloseWithTheRightCode(
+        name: String, frame: [UInt8], code: CloseCode
+    ) throws {
         let server = try TestServer()
         let client = try WebSocketTestClient(port: server.port)
         try client.sendRaw(frame)
@@ -108,7 +131,8 @@ import WebSocketCore
         let socket = try TestSocket(port: server.port)
         try socket.send(
             "GET /v1/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
         let started = Date()
         var received: [UInt8] = []
         while true {
@@ -185,7 +209,9 @@ import WebSocketCore
         // The slow reader binds, then stops reading; its kernel buffers fill.
         let slow = try WebSocketTestClient(port: server.port)
         var small: Int32 = 65_536
-        setsockopt(slow.socket.descriptor, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        setsockopt(
+            slow.socket.descriptor, SOL_SOCKET, SO_RCVBUF, &small,
+            socklen_t(MemoryLayout<Int32>.size))
         _ = try Self.bind(slow, "reader")
         let sender = try WebSocketTestClient(port: server.port)
         _ = try Self.bind(sender, "writer")
@@ -194,7 +220,8 @@ import WebSocketCore
         // Enough to fill the kernel's socket buffers (several MiB on loopback) and the bound.
         let count = 1500
         for index in 0..<count {
-            try sender.sendText(jsonText(["type": "send", "touid": "reader", "msg": text, "id": "\(index)"]))
+            try sender.sendText(
+                jsonText(["type": "send", "touid": "reader", "msg": text, "id": "\(index)"]))
             let reply = try Frame(json: sender.nextText())
             if let mid = reply.mid { acknowledged.append(mid) }
         }
@@ -205,7 +232,9 @@ import WebSocketCore
         reading: while true {
             switch try slow.nextEvent() {
             case .text(let bytes):
-                if let mid = try Frame(json: String(decoding: bytes, as: UTF8.self)).mid { delivered.insert(mid) }
+                if let mid = try Frame(json: String(decoding: bytes, as: UTF8.self)).mid {
+                    delivered.insert(mid)
+                }
             case .closeReceived(let code, let reason):
                 closeCode = code
                 #expect(reason == "slow consumer")
@@ -239,7 +268,8 @@ import WebSocketCore
         let sender = try WebSocketTestClient(port: server.port)
         _ = try Self.bind(sender, "writer")
         for index in 0..<1500 {
-            try sender.sendText(jsonText(["type": "send", "touid": "reader", "msg": "message \(index) of many"]))
+            try sender.sendText(
+                jsonText(["type": "send", "touid": "reader", "msg": "message \(index) of many"]))
             #expect(try Frame(json: reader.nextText()).msg == "message \(index) of many")
         }
         let metrics = try HTTPTestClient.request(port: server.port, path: "/metrics").text

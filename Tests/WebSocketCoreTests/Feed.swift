@@ -101,7 +101,9 @@ extension WebSocketConnection {
             deflate: deflate)
     }
 
-    static func client(seed: UInt64 = 7, deflate: PerMessageDeflateParameters? = nil)
+    static func client(
+        seed: UInt64 = 7, deflate: PerMessageDeflateParameters? = nil
+    )
         -> WebSocketConnection
     {
         WebSocketConnection(

@@ -42,7 +42,9 @@ enum Wire {
     }
 
     /// An unmasked frame, as a server sends.
-    static func serverFrame(_ opcode: UInt8, _ payload: [UInt8], fin: Bool = true, rsv: UInt8 = 0)
+    static func serverFrame(
+        _ opcode: UInt8, _ payload: [UInt8], fin: Bool = true, rsv: UInt8 = 0
+    )
         -> [UInt8]
     {
         self.frame(opcode, payload, fin: fin, rsv: rsv, mask: nil)

@@ -95,8 +95,10 @@ final class ChatHub: Sendable {
                 }
                 var output: RouterOutput
                 switch item {
-                case .success(let envelope): output = state.router.receive(envelope, from: requester, now: now)
-                case .failure(let rejected): output = state.router.reject(rejected, from: requester, now: now)
+                case .success(let envelope):
+                    output = state.router.receive(envelope, from: requester, now: now)
+                case .failure(let rejected):
+                    output = state.router.reject(rejected, from: requester, now: now)
                 }
                 if current == nil, state.router.boundUID(of: requester) != nil {
                     let created = createSession(requester)
@@ -118,9 +120,11 @@ final class ChatHub: Sendable {
             if !Self.commit(&state, logger: self.logger) {
                 // Nothing promised may leave: the writes behind these replies were rolled back.
                 replies = replies.map { reply in
-                    reply.error ? reply : ServerFrame(
-                        type: reply.type, error: true, code: 500, msg: "storage failure",
-                        uid: reply.uid, touid: reply.touid, id: reply.id)
+                    reply.error
+                        ? reply
+                        : ServerFrame(
+                            type: reply.type, error: true, code: 500, msg: "storage failure",
+                            uid: reply.uid, touid: reply.touid, id: reply.id)
                 }
             }
             return (replies, current)
@@ -180,7 +184,8 @@ final class ChatHub: Sendable {
     func webSocketQueuedBytes() -> Int {
         self.state.withLock { state in
             state.endpoints.values.reduce(0) { total, endpoint in
-                total + ((endpoint as? WebSocketEndpoint)?.queuedBytes.load(ordering: .relaxed) ?? 0)
+                total
+                    + ((endpoint as? WebSocketEndpoint)?.queuedBytes.load(ordering: .relaxed) ?? 0)
             }
         }
     }

@@ -67,7 +67,8 @@ final class ConnectionGuard: Sendable {
         let now = MonotonicClock.now()
         self.state.withLock { state in
             state.perAddress[address, default: 0] += 1
-            state.connections[connection] = Tracked(socket: socket, address: address, receivingSince: now)
+            state.connections[connection] = Tracked(
+                socket: socket, address: address, receivingSince: now)
         }
     }
 
@@ -126,7 +127,8 @@ final class ConnectionGuard: Sendable {
         }
         for address in reaped {
             self.metrics.slowRequestsClosed.add(1, ordering: .relaxed)
-            self.logger.warning("connection closed: request not received in time", ["http.peer": address])
+            self.logger.warning(
+                "connection closed: request not received in time", ["http.peer": address])
         }
     }
 }

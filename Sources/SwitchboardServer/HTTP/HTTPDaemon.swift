@@ -59,7 +59,9 @@ final class HTTPDaemon: Sendable {
         let context = Unmanaged.passUnretained(dispatcher).toOpaque()
         let logTarget = UnsafeMutablePointer<sb_log_target>.allocate(capacity: 1)
         logTarget.initialize(to: sb_log_target(emit: emitLibraryLog, context: context))
-        let pems = [settings.tlsCertificatePEM, settings.tlsKeyPEM].compactMap { $0 }.map { strdup($0)! }
+        let pems = [settings.tlsCertificatePEM, settings.tlsKeyPEM].compactMap { $0 }.map {
+            strdup($0)!
+        }
 
         var flags = MHD_USE_EPOLL_INTERNAL_THREAD.rawValue | MHD_ALLOW_UPGRADE.rawValue
         flags |= MHD_ALLOW_SUSPEND_RESUME.rawValue | MHD_USE_ERROR_LOG.rawValue
@@ -73,7 +75,8 @@ final class HTTPDaemon: Sendable {
         options.append(MHD_OptionItem(option: .END, value: 0, ptr_value: nil))
 
         let daemon = options.withUnsafeBufferPointer { buffer in
-            sb_start_daemon(flags, 0, acceptPolicy, context, accessHandler, context, buffer.baseAddress)
+            sb_start_daemon(
+                flags, 0, acceptPolicy, context, accessHandler, context, buffer.baseAddress)
         }
         guard let daemon else {
             logTarget.deallocate()
@@ -93,8 +96,10 @@ final class HTTPDaemon: Sendable {
             MHD_OptionItem(
                 option: .EXTERNAL_LOGGER, value: sb_log_trampoline_address(),
                 ptr_value: UnsafeMutableRawPointer(logTarget)),
-            MHD_OptionItem(option: .LISTEN_SOCKET, value: Int(settings.listenDescriptor), ptr_value: nil),
-            MHD_OptionItem(option: .CONNECTION_LIMIT, value: settings.maxConnections, ptr_value: nil),
+            MHD_OptionItem(
+                option: .LISTEN_SOCKET, value: Int(settings.listenDescriptor), ptr_value: nil),
+            MHD_OptionItem(
+                option: .CONNECTION_LIMIT, value: settings.maxConnections, ptr_value: nil),
             MHD_OptionItem(
                 option: .CONNECTION_MEMORY_LIMIT, value: settings.connectionMemoryBytes,
                 ptr_value: nil),
@@ -109,7 +114,8 @@ final class HTTPDaemon: Sendable {
             MHD_OptionItem(
                 option: .NOTIFY_CONNECTION, value: unsafeBitCast(connectionCallback, to: Int.self),
                 ptr_value: context),
-            MHD_OptionItem(option: .LISTEN_BACKLOG_SIZE, value: Int(ListenSocket.backlog), ptr_value: nil),
+            MHD_OptionItem(
+                option: .LISTEN_BACKLOG_SIZE, value: Int(ListenSocket.backlog), ptr_value: nil),
         ]
         if settings.threads > 1 {
             options.append(
@@ -132,12 +138,13 @@ final class HTTPDaemon: Sendable {
     }
 }
 
-private let emitLibraryLog: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?) -> Void = {
-    context, line in
-    guard let context, let line else { return }
-    let dispatcher = Unmanaged<RequestDispatcher>.fromOpaque(context).takeUnretainedValue()
-    dispatcher.libraryLogged(String(cString: line))
-}
+private let emitLibraryLog:
+    @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?) -> Void = {
+        context, line in
+        guard let context, let line else { return }
+        let dispatcher = Unmanaged<RequestDispatcher>.fromOpaque(context).takeUnretainedValue()
+        dispatcher.libraryLogged(String(cString: line))
+    }
 
 private let uriCallback:
     @convention(c) (
@@ -171,7 +178,8 @@ private let connectionCallback: MHD_NotifyConnectionCallback = { context, connec
     }
 }
 
-private let completedCallback: MHD_RequestCompletedCallback = { context, connection, requestSlot, _ in
+private let completedCallback: MHD_RequestCompletedCallback = {
+    context, connection, requestSlot, _ in
     if let context, let connection {
         let dispatcher = Unmanaged<RequestDispatcher>.fromOpaque(context).takeUnretainedValue()
         dispatcher.connectionGuard.awaitingNextRequest(UInt(bitPattern: connection))

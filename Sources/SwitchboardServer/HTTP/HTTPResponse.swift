@@ -24,7 +24,9 @@ struct HTTPResponse {
 
     /// A small plain-text answer, e.g. `404 not found`. Error bodies stay short and never
     /// repeat what the client sent.
-    static func text(_ status: Int, _ text: String, headers: [(name: String, value: String)] = [])
+    static func text(
+        _ status: Int, _ text: String, headers: [(name: String, value: String)] = []
+    )
         -> HTTPResponse
     {
         HTTPResponse(
@@ -34,7 +36,9 @@ struct HTTPResponse {
     }
 
     /// A JSON answer; the bytes must already be JSON.
-    static func json(_ status: Int, _ bytes: [UInt8], headers: [(name: String, value: String)] = [])
+    static func json(
+        _ status: Int, _ bytes: [UInt8], headers: [(name: String, value: String)] = []
+    )
         -> HTTPResponse
     {
         HTTPResponse(

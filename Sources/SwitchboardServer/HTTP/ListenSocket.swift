@@ -51,7 +51,9 @@ struct ListenSocket {
         return try Self.bind(first.pointee, host: host, port: port)
     }
 
-    private static func bind(_ info: addrinfo, host: String, port: UInt16) throws(ListenError)
+    private static func bind(
+        _ info: addrinfo, host: String, port: UInt16
+    ) throws(ListenError)
         -> ListenSocket
     {
         let descriptor = socket(info.ai_family, info.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), 0)

@@ -70,8 +70,10 @@ final class RequestDispatcher: Sendable {
             context.bodyLimit = self.bodyLimit(for: exchange)
             self.logger.debug(
                 "request",
-                ["http.method": method, "http.path": target.path,
-                 "http.peer": exchange.clientAddress()])
+                [
+                    "http.method": method, "http.path": target.path,
+                    "http.peer": exchange.clientAddress(),
+                ])
             self.metrics.httpRequests.add(1, ordering: .relaxed)
             if let refusal = self.refuseBadFraming(exchange, bodyLimit: context.bodyLimit) {
                 uploadSize.pointee = 0
@@ -177,7 +179,9 @@ final class RequestDispatcher: Sendable {
             response.addHeader("Access-Control-Max-Age", "600")
             return response.queue(on: exchange.connection)
         }
-        guard var response = self.longPoll.handle(exchange, context: context).map(self.longPoll.counted)
+        guard
+            var response = self.longPoll.handle(exchange, context: context).map(
+                self.longPoll.counted)
         else {
             (context.continuation as? PollContinuation)?.extraHeaders = corsHeaders
             return .YES

@@ -97,9 +97,10 @@ public struct RequestTarget: Equatable, Sendable {
             guard parameters.count < Self.maxQueryParameters else { throw .tooManyParameters }
             let equals = pair.firstIndex(of: UInt8(ascii: "="))
             let name = try Self.formDecode(equals.map { pair[..<$0] } ?? pair)
-            let value = try equals.map { index throws(RequestTargetError) in
-                try Self.formDecode(pair[(index + 1)...])
-            } ?? ""
+            let value =
+                try equals.map { index throws(RequestTargetError) in
+                    try Self.formDecode(pair[(index + 1)...])
+                } ?? ""
             parameters.append((name, value))
         }
         return parameters

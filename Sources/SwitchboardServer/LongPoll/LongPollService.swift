@@ -95,8 +95,10 @@ final class LongPollService: Sendable {
         guard let acknowledged = Self.unsigned(exchange.target.queryValue("ack"), default: 0) else {
             return Self.error(400, "ack must be a non-negative integer")
         }
-        guard let requested = Self.unsigned(
-            exchange.target.queryValue("timeout"), default: UInt64(self.settings.defaultTimeoutSeconds))
+        guard
+            let requested = Self.unsigned(
+                exchange.target.queryValue("timeout"),
+                default: UInt64(self.settings.defaultTimeoutSeconds))
         else {
             return Self.error(400, "timeout must be a non-negative integer")
         }
@@ -117,8 +119,9 @@ final class LongPollService: Sendable {
             return Self.error(404, "unknown session")
         case .park:
             guard timeout > 0 else { return Self.eventsResponse([], last: session.lastSequence) }
-            return self.park(exchange, context: context, session: session, acknowledged: acknowledged,
-                             deadline: now + Double(timeout))
+            return self.park(
+                exchange, context: context, session: session, acknowledged: acknowledged,
+                deadline: now + Double(timeout))
         }
     }
 
@@ -155,7 +158,9 @@ final class LongPollService: Sendable {
             session.touch(now: now)
             return Self.eventsResponse([], last: session.lastSequence)
         case .events, .timeout, nil:
-            guard let answer = session.answer(for: waiter, maxBytes: self.settings.maxResponseBytes, now: now)
+            guard
+                let answer = session.answer(
+                    for: waiter, maxBytes: self.settings.maxResponseBytes, now: now)
             else { return Self.error(404, "unknown session") }
             return Self.eventsResponse(answer.events, last: answer.last)
         }
@@ -206,8 +211,10 @@ final class LongPollService: Sendable {
             ServerFrame.encodeArray(result.replies, to: &body)
             return Self.json(200, body)
         }
-        let reply = result.replies.first ?? ServerFrame(
-            type: "error", error: true, code: 500, msg: "internal error")
+        let reply =
+            result.replies.first
+            ?? ServerFrame(
+                type: "error", error: true, code: 500, msg: "internal error")
         return Self.json(reply.code == 0 ? 200 : reply.code, reply.jsonBytes)
     }
 
@@ -229,8 +236,11 @@ final class LongPollService: Sendable {
             queueLimitBytes: self.settings.queueLimitBytes, now: MonotonicClock.now())
         self.sessions.withLock { $0.insert(session) }
         self.logger.debug(
-            "session opened", ["poll.sid": String(session.sid.prefix(8)), "conn.id": "\(id)",
-                               "http.peer": clientAddress])
+            "session opened",
+            [
+                "poll.sid": String(session.sid.prefix(8)), "conn.id": "\(id)",
+                "http.peer": clientAddress,
+            ])
         return session
     }
 
@@ -249,7 +259,8 @@ final class LongPollService: Sendable {
         session.end(reason)
         self.hub.close(session.connectionID)
         self.logger.debug(
-            "session closed", ["poll.sid": String(session.sid.prefix(8)), "poll.reason": reason.rawValue])
+            "session closed",
+            ["poll.sid": String(session.sid.prefix(8)), "poll.reason": reason.rawValue])
     }
 
     // MARK: Housekeeping
@@ -308,10 +319,13 @@ final class LongPollService: Sendable {
     /// A JSON answer. The trailing newline is JSON whitespace, there so that a reply printed
     /// by curl ends its line instead of running into the shell prompt.
     static func json(_ status: Int, _ body: [UInt8]) -> HTTPResponse {
-        HTTPResponse.json(status, body + [UInt8(ascii: "\n")], headers: [("Cache-Control", "no-store")])
+        HTTPResponse.json(
+            status, body + [UInt8(ascii: "\n")], headers: [("Cache-Control", "no-store")])
     }
 
-    static func eventsResponse(_ events: [(seq: UInt64, frame: EncodedFrame)], last: UInt64) -> HTTPResponse {
+    static func eventsResponse(
+        _ events: [(seq: UInt64, frame: EncodedFrame)], last: UInt64
+    ) -> HTTPResponse {
         var body: [UInt8] = Array(#"{"events":["#.utf8)
         for (index, event) in events.enumerated() {
             if index > 0 { body.append(UInt8(ascii: ",")) }
@@ -345,7 +359,8 @@ final class PollContinuation: RequestContinuation {
     }
 
     func resume(_ request: inout Exchange, context: RequestContext) -> MHD_Result {
-        var response = self.service.counted(self.service.answerWoken(self.waiter, session: self.session))
+        var response = self.service.counted(
+            self.service.answerWoken(self.waiter, session: self.session))
         response.headers += self.extraHeaders
         return response.queue(on: request.connection)
     }

@@ -56,7 +56,8 @@ final class LongPollSession: ChatEndpoint {
             // The frame is recorded even when it overflows the bound (or the session has
             // ended), so that `drainUndelivered` reports its mid for requeueing; the session
             // never serves it, because an overflow ends the session.
-            let overflows = countsTowardBound && state.ended == nil
+            let overflows =
+                countsTowardBound && state.ended == nil
                 && state.countedBytes + size > self.queueLimitBytes
             state.lastSeq += 1
             state.events.append(
@@ -103,7 +104,8 @@ final class LongPollSession: ChatEndpoint {
 
     /// Drops events up to `acknowledged` and decides whether a GET can be answered now.
     /// Returns also whether replay should be pulled because the queue has drained.
-    func poll(acknowledged: UInt64, maxBytes: Int, now: Double) -> (PollDecision, pullReplay: Bool) {
+    func poll(acknowledged: UInt64, maxBytes: Int, now: Double) -> (PollDecision, pullReplay: Bool)
+    {
         self.state.withLock { state in
             guard state.ended == nil else { return (.ended, false) }
             Self.dropAcknowledged(upTo: acknowledged, in: &state)
@@ -129,14 +131,19 @@ final class LongPollSession: ChatEndpoint {
     }
 
     /// The answer for a woken GET: the events above its acknowledgement, now.
-    func answer(for waiter: PollWaiter, maxBytes: Int, now: Double)
+    func answer(
+        for waiter: PollWaiter, maxBytes: Int, now: Double
+    )
         -> (events: [(seq: UInt64, frame: EncodedFrame)], last: UInt64)?
     {
         self.state.withLock { state in
             if state.waiter === waiter { state.waiter = nil }
             state.lastActivity = now
             guard state.ended == nil else { return nil }
-            return (Self.collect(after: waiter.acknowledged, maxBytes: maxBytes, in: state), state.lastSeq)
+            return (
+                Self.collect(after: waiter.acknowledged, maxBytes: maxBytes, in: state),
+                state.lastSeq
+            )
         }
     }
 
@@ -196,7 +203,9 @@ final class LongPollSession: ChatEndpoint {
         state.events.removeFirst(count)
     }
 
-    private static func collect(after acknowledged: UInt64, maxBytes: Int, in state: State)
+    private static func collect(
+        after acknowledged: UInt64, maxBytes: Int, in state: State
+    )
         -> [(seq: UInt64, frame: EncodedFrame)]
     {
         var result: [(seq: UInt64, frame: EncodedFrame)] = []

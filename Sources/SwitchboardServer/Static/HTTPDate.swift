@@ -33,7 +33,8 @@ public enum HTTPDate {
         } else {
             (month, day, clock, year) = (words[1], words[2], words[3], words[4])
         }
-        guard let dayNumber = Int(day), let monthIndex = Self.monthNames.firstIndex(of: String(month)),
+        guard let dayNumber = Int(day),
+            let monthIndex = Self.monthNames.firstIndex(of: String(month)),
             var yearNumber = Int(year), year.count == 2 || year.count == 4,
             let seconds = Self.secondsOfDay(clock), (1...31).contains(dayNumber)
         else { return nil }

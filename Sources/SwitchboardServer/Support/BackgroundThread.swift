@@ -21,22 +21,26 @@ final class BackgroundThread: Sendable {
     init(name: String, work: @escaping @Sendable () -> Void) {
         let body = Unmanaged.passRetained(Body(name: name, work: work)).toOpaque()
         var thread = pthread_t()
-        let status = pthread_create(&thread, nil, { argument in
-            let body = Unmanaged<Body>.fromOpaque(argument!).takeRetainedValue()
-            sb_name_this_thread(String(body.name.prefix(15)))
-            body.work()
-            return nil
-        }, body)
+        let status = pthread_create(
+            &thread, nil,
+            { argument in
+                let body = Unmanaged<Body>.fromOpaque(argument!).takeRetainedValue()
+                sb_name_this_thread(String(body.name.prefix(15)))
+                body.work()
+                return nil
+            }, body)
         precondition(status == 0, "pthread_create failed: \(status)")
         self.handle = Mutex(thread)
     }
 
     /// Waits for the thread to finish; later calls return at once.
     func join() {
-        guard let thread = self.handle.withLock({ handle in
-            defer { handle = nil }
-            return handle
-        }) else { return }
+        guard
+            let thread = self.handle.withLock({ handle in
+                defer { handle = nil }
+                return handle
+            })
+        else { return }
         pthread_join(thread, nil)
     }
 }

@@ -82,7 +82,8 @@ public struct Logger: Sendable {
     private let sink: any LogSink
 
     /// Creates a logger writing lines at or above `threshold` to `sink`.
-    public init(label: String, threshold: LogLevel = .info, sink: any LogSink = StandardErrorSink()) {
+    public init(label: String, threshold: LogLevel = .info, sink: any LogSink = StandardErrorSink())
+    {
         self.label = label
         self.threshold = threshold
         self.sink = sink
@@ -137,10 +138,12 @@ public struct Logger: Sendable {
 
     /// Values with spaces, quotes or `=` are quoted so a line splits unambiguously on spaces.
     static func quoteIfNeeded(_ value: String) -> String {
-        let needsQuotes = value.isEmpty || value.utf8.contains { byte in
-            byte <= 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "=")
-                || byte == 0x7F
-        }
+        let needsQuotes =
+            value.isEmpty
+            || value.utf8.contains { byte in
+                byte <= 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "=")
+                    || byte == 0x7F
+            }
         guard needsQuotes else { return value }
         var quoted = "\""
         for scalar in value.unicodeScalars {

@@ -19,7 +19,9 @@ enum SessionToken {
         var output: [UInt8] = []
         var index = 0
         while index + 2 < bytes.count {
-            let chunk = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+            let chunk =
+                UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8
+                | UInt32(bytes[index + 2])
             for shift in stride(from: 18, through: 0, by: -6) {
                 output.append(Self.alphabet[Int((chunk >> UInt32(shift)) & 63)])
             }

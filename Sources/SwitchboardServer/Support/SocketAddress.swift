@@ -11,7 +11,8 @@ enum SocketAddress {
         case AF_INET6: length = socklen_t(MemoryLayout<sockaddr_in6>.size)
         default: return nil
         }
-        let status = getnameinfo(address, length, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST)
+        let status = getnameinfo(
+            address, length, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST)
         guard status == 0 else { return nil }
         let end = host.firstIndex(of: 0) ?? host.count
         return String(decoding: host[..<end].map { UInt8(bitPattern: $0) }, as: UTF8.self)

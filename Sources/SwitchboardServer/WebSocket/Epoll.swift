@@ -39,8 +39,11 @@ struct Epoll: @unchecked Sendable {
     }
 
     /// Waits up to `timeoutMilliseconds` (-1: forever); fills `events`, returns how many.
-    func wait(into events: UnsafeMutableBufferPointer<epoll_event>, timeoutMilliseconds: Int32) -> Int {
-        let count = epoll_wait(self.descriptor, events.baseAddress, Int32(events.count), timeoutMilliseconds)
+    func wait(
+        into events: UnsafeMutableBufferPointer<epoll_event>, timeoutMilliseconds: Int32
+    ) -> Int {
+        let count = epoll_wait(
+            self.descriptor, events.baseAddress, Int32(events.count), timeoutMilliseconds)
         return count < 0 ? 0 : Int(count)
     }
 

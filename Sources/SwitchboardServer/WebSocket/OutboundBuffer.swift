@@ -46,7 +46,9 @@ struct OutboundBuffer {
         }
         guard written > 0 else { return 0 }
         self.readOffset += written
-        while self.markerStart < self.markers.count && self.markers[self.markerStart].end <= self.readOffset {
+        while self.markerStart < self.markers.count
+            && self.markers[self.markerStart].end <= self.readOffset
+        {
             self.markerStart += 1
         }
         while self.countedStart < self.countedMarkers.count
@@ -74,7 +76,9 @@ struct OutboundBuffer {
         let keepsFirst = first.start < self.readOffset
         let keepThrough = keepsFirst ? first.end : first.start
         var dropped: [UInt64] = []
-        while let last = self.markers.last, self.markers.count > self.markerStart, last.end > keepThrough {
+        while let last = self.markers.last, self.markers.count > self.markerStart,
+            last.end > keepThrough
+        {
             dropped.append(last.mid)
             self.markers.removeLast()
         }
@@ -112,9 +116,13 @@ struct OutboundBuffer {
         self.readOffset = 0
         self.markers = self.markers[self.markerStart...].map { ($0.end - shift, $0.mid) }
         self.markerStart = 0
-        self.countedMarkers = self.countedMarkers[self.countedStart...].map { ($0.end - shift, $0.size) }
+        self.countedMarkers = self.countedMarkers[self.countedStart...].map {
+            ($0.end - shift, $0.size)
+        }
         self.countedStart = 0
-        self.frameEnds = self.frameEnds[self.frameEndStart...].map { ($0.start - shift, $0.end - shift) }
+        self.frameEnds = self.frameEnds[self.frameEndStart...].map {
+            ($0.start - shift, $0.end - shift)
+        }
         self.frameEndStart = 0
     }
 }

@@ -44,7 +44,8 @@ final class WebSocketEndpoint: ChatEndpoint {
             }
         }
         self.loop.post(
-            OutboundFrame(endpoint: self, frame: frame, mid: mid, countsTowardBound: countsTowardBound))
+            OutboundFrame(
+                endpoint: self, frame: frame, mid: mid, countsTowardBound: countsTowardBound))
         return true
     }
 
@@ -60,10 +61,11 @@ final class WebSocketEndpoint: ChatEndpoint {
     func drainUndelivered() -> [UInt64] {
         self.isClosing.store(true, ordering: .releasing)
         let pending = self.loop.removePostedFrames(for: self)
-        return pending + self.refusedMids.withLock { mids in
-            defer { mids = [] }
-            return mids
-        }
+        return pending
+            + self.refusedMids.withLock { mids in
+                defer { mids = [] }
+                return mids
+            }
     }
 
     /// Marks the endpoint closing: later frames are refused and reported as undelivered.

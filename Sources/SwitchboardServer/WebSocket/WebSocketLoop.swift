@@ -49,7 +49,10 @@ final class WebSocketLoop: Sendable {
     /// Sockets this loop serves now.
     let connectionCount = Atomic<Int>(0)
 
-    init(index: Int, settings: WebSocketSettings, hub: ChatHub, metrics: ServerMetrics, logger: Logger) {
+    init(
+        index: Int, settings: WebSocketSettings, hub: ChatHub, metrics: ServerMetrics,
+        logger: Logger
+    ) {
         self.index = index
         self.settings = settings
         self.hub = hub
@@ -59,7 +62,8 @@ final class WebSocketLoop: Sendable {
 
     func start() {
         let thread = BackgroundThread(name: "ws-loop-\(self.index)") {
-            self.loopThreadID.store(UInt(bitPattern: Int(bitPattern: pthread_self())), ordering: .releasing)
+            self.loopThreadID.store(
+                UInt(bitPattern: Int(bitPattern: pthread_self())), ordering: .releasing)
             var state = LoopState(loop: self)
             state.run()
         }
@@ -114,7 +118,9 @@ final class WebSocketLoop: Sendable {
 
     /// Whether frames or requests wait in the mailbox.
     var hasPostedWork: Bool {
-        self.mailbox.withLock { !$0.frames.isEmpty || !$0.closeRequests.isEmpty || !$0.adoptions.isEmpty }
+        self.mailbox.withLock {
+            !$0.frames.isEmpty || !$0.closeRequests.isEmpty || !$0.adoptions.isEmpty
+        }
     }
 
     /// A token unique within this loop, for epoll.
@@ -168,7 +174,9 @@ final class WebSocketLoop: Sendable {
                     let routed = self.routedSinceCommit
                     self.routedSinceCommit.removeAll(keepingCapacity: true)
                     if !self.loop.hub.commitIfNeeded() {
-                        for client in routed { self.closeFromServer(client, reason: .storageFailure) }
+                        for client in routed {
+                            self.closeFromServer(client, reason: .storageFailure)
+                        }
                     }
                 }
                 self.flushDirty()
@@ -196,7 +204,8 @@ final class WebSocketLoop: Sendable {
             if flags & UInt32(EPOLLOUT.rawValue) != 0 {
                 self.markDirty(client)
             }
-            let readable = UInt32(EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue)
+            let readable = UInt32(
+                EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue)
             if flags & readable != 0 {
                 self.read(client)
             }
@@ -216,11 +225,14 @@ final class WebSocketLoop: Sendable {
                     client.lastReceived = MonotonicClock.now()
                     self.readBuffer.withUnsafeBytes { buffer in
                         client.protocolState.receive(
-                            UnsafeRawBufferPointer(rebasing: buffer[..<received]), into: &self.events)
+                            UnsafeRawBufferPointer(rebasing: buffer[..<received]),
+                            into: &self.events)
                     }
                     self.dispatchEvents(of: client)
                     if received < self.readBuffer.count { break }
-                } else if received == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                } else if received == 0
+                    || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                {
                     client.protocolState.receiveEndOfStream(into: &self.events)
                     self.dispatchEvents(of: client)
                     self.teardown(client)
@@ -321,7 +333,9 @@ final class WebSocketLoop: Sendable {
                     }
                     continue
                 }
-                let charge = outbound.countsTowardBound ? WebSocketEndpoint.chargedSize(of: outbound.frame) : 0
+                let charge =
+                    outbound.countsTowardBound
+                    ? WebSocketEndpoint.chargedSize(of: outbound.frame) : 0
                 client.out.append(mid: outbound.mid, chargedBytes: charge) { output in
                     outbound.frame.bytes.withUnsafeBytes { bytes in
                         try? client.protocolState.encodeText(bytes, into: &output)
@@ -348,10 +362,12 @@ final class WebSocketLoop: Sendable {
 
             let token = self.loop.allocateToken()
             let client = WebSocketClient(
-                token: token, adoption: adoption, settings: self.loop.settings, now: MonotonicClock.now())
+                token: token, adoption: adoption, settings: self.loop.settings,
+                now: MonotonicClock.now())
             if adoption.kind == .chat {
                 let endpoint = WebSocketEndpoint(
-                    connectionID: self.loop.hub.allocateConnectionID(), token: token, loop: self.loop,
+                    connectionID: self.loop.hub.allocateConnectionID(), token: token,
+                    loop: self.loop,
                     queueLimitBytes: self.loop.settings.queueLimitBytes)
                 client.endpoint = endpoint
                 self.loop.hub.open(endpoint, transport: .webSocket)
@@ -368,8 +384,11 @@ final class WebSocketLoop: Sendable {
             self.loop.metrics.webSocketConnections.add(1, ordering: .relaxed)
             self.loop.logger.debug(
                 "websocket opened",
-                ["ws.peer": adoption.peer, "conn.id": client.endpoint.map { "\($0.connectionID)" } ?? "echo",
-                 "ws.deflate": adoption.deflate == nil ? "off" : "on"])
+                [
+                    "ws.peer": adoption.peer,
+                    "conn.id": client.endpoint.map { "\($0.connectionID)" } ?? "echo",
+                    "ws.deflate": adoption.deflate == nil ? "off" : "on",
+                ])
             if self.stopping {
                 self.closeFromServer(client, reason: .shutdown)
             }
@@ -406,8 +425,12 @@ final class WebSocketLoop: Sendable {
             var failed = false
             while !client.out.isEmpty {
                 let written = client.out.flush { bytes in
-                    let sent = send(client.descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
-                    if sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR { failed = true }
+                    let sent = send(
+                        client.descriptor, bytes.baseAddress, bytes.count,
+                        Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+                    if sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR {
+                        failed = true
+                    }
                     return sent
                 }
                 if written <= 0 { break }
@@ -448,7 +471,8 @@ final class WebSocketLoop: Sendable {
 
         // MARK: Closing
 
-        private mutating func closeFromServer(_ client: WebSocketClient, reason: ServerCloseReason) {
+        private mutating func closeFromServer(_ client: WebSocketClient, reason: ServerCloseReason)
+        {
             guard !client.isTornDown else { return }
             let (code, text): (CloseCode, String)
             switch reason {
@@ -465,8 +489,11 @@ final class WebSocketLoop: Sendable {
                 self.loop.metrics.slowConsumerWebSocket.add(1, ordering: .relaxed)
                 self.loop.logger.warning(
                     "websocket closed: slow consumer",
-                    ["ws.peer": client.peer, "conn.id": client.endpoint.map { "\($0.connectionID)" } ?? "-",
-                     "ws.queued_bytes": "\(client.out.pendingCount)"])
+                    [
+                        "ws.peer": client.peer,
+                        "conn.id": client.endpoint.map { "\($0.connectionID)" } ?? "-",
+                        "ws.queued_bytes": "\(client.out.pendingCount)",
+                    ])
             case .idleTimeout:
                 (code, text) = (.goingAway, "idle timeout")
                 self.loop.metrics.webSocketIdleTimeouts.add(1, ordering: .relaxed)
@@ -479,7 +506,8 @@ final class WebSocketLoop: Sendable {
                     client.protocolState.drainOutput(into: &output)
                 }
                 let settings = self.loop.settings
-                let wait = reason == .slowConsumer
+                let wait =
+                    reason == .slowConsumer
                     ? settings.slowConsumerCloseSeconds : settings.closeHandshakeSeconds
                 client.closeDeadline = MonotonicClock.now() + wait
                 self.markDirty(client)
@@ -493,7 +521,8 @@ final class WebSocketLoop: Sendable {
         private func discardUnstarted(_ client: WebSocketClient) {
             let countedBefore = client.out.countedBytes
             client.discardedMids += client.out.discardUnstartedFrames()
-            client.endpoint?.queuedBytes.subtract(countedBefore - client.out.countedBytes, ordering: .relaxed)
+            client.endpoint?.queuedBytes.subtract(
+                countedBefore - client.out.countedBytes, ordering: .relaxed)
         }
 
         private mutating func beginStopping() {
@@ -514,7 +543,8 @@ final class WebSocketLoop: Sendable {
             if let endpoint = client.endpoint {
                 endpoint.markClosing()
                 self.loop.hub.close(
-                    endpoint.connectionID, undelivered: client.discardedMids + client.out.unwrittenMids)
+                    endpoint.connectionID,
+                    undelivered: client.discardedMids + client.out.unwrittenMids)
                 endpoint.queuedBytes.subtract(client.out.countedBytes, ordering: .relaxed)
             }
             _ = sb_upgrade_close(client.upgrade.raw)
@@ -522,8 +552,11 @@ final class WebSocketLoop: Sendable {
             self.loop.metrics.webSocketConnections.subtract(1, ordering: .relaxed)
             self.loop.logger.debug(
                 "websocket closed",
-                ["ws.peer": client.peer, "conn.id": client.endpoint.map { "\($0.connectionID)" } ?? "echo",
-                 "ws.code": client.protocolState.closeCode.map { "\($0.rawValue)" } ?? "-"])
+                [
+                    "ws.peer": client.peer,
+                    "conn.id": client.endpoint.map { "\($0.connectionID)" } ?? "echo",
+                    "ws.code": client.protocolState.closeCode.map { "\($0.rawValue)" } ?? "-",
+                ])
         }
 
         // MARK: Timers
@@ -538,7 +571,9 @@ final class WebSocketLoop: Sendable {
                 let silence = now - client.lastReceived
                 if silence >= settings.idleTimeoutSeconds {
                     self.closeFromServer(client, reason: .idleTimeout)
-                } else if silence >= settings.pingSeconds && now - client.lastPingSent >= settings.pingSeconds {
+                } else if silence >= settings.pingSeconds
+                    && now - client.lastPingSent >= settings.pingSeconds
+                {
                     client.lastPingSent = now
                     if (try? client.protocolState.sendPing(Array("switchboard".utf8))) != nil {
                         client.out.append(mid: nil) { output in
@@ -580,7 +615,8 @@ final class WebSocketClient {
         self.kind = adoption.kind
         self.peer = adoption.peer
         let configuration = WebSocketConfiguration(
-            maxMessageBytes: adoption.kind == .echo ? settings.echoMaxMessageBytes : settings.maxMessageBytes,
+            maxMessageBytes: adoption.kind == .echo
+                ? settings.echoMaxMessageBytes : settings.maxMessageBytes,
             acceptsBinaryMessages: adoption.kind == .echo, answersPingsAutomatically: false,
             compressionMemoryLevel: WebSocketSettings.compressionMemoryLevel)
         self.protocolState = WebSocketConnection(

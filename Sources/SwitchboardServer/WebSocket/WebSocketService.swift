@@ -31,7 +31,9 @@ final class WebSocketService: Sendable {
         self.connectionGuard = connectionGuard
         self.logger = logger.named("ws")
         self.loops = (0..<max(1, loopCount)).map { index in
-            WebSocketLoop(index: index, settings: settings, hub: hub, metrics: metrics, logger: logger.named("ws"))
+            WebSocketLoop(
+                index: index, settings: settings, hub: hub, metrics: metrics,
+                logger: logger.named("ws"))
         }
     }
 
@@ -58,15 +60,20 @@ final class WebSocketService: Sendable {
 
     /// Answers an upgrade request on `/v1/ws` or `/v1/echo`: 101 with the handshake headers, or
     /// the precise 400/405/426 when the handshake is wrong.
-    func handleUpgrade(_ exchange: Exchange, context: RequestContext, kind: WebSocketKind) -> MHD_Result {
+    func handleUpgrade(
+        _ exchange: Exchange, context: RequestContext, kind: WebSocketKind
+    ) -> MHD_Result {
         let acceptance: ServerHandshakeAcceptance
         do {
             acceptance = try ServerHandshake.accept(
-                method: exchange.method, httpVersion: exchange.version, headers: exchange.allHeaders(),
+                method: exchange.method, httpVersion: exchange.version,
+                headers: exchange.allHeaders(),
                 deflate: self.settings.deflate)
         } catch {
             self.metrics.webSocketRefused.add(1, ordering: .relaxed)
-            self.logger.debug("handshake refused", ["ws.reason": error.description, "http.peer": exchange.clientAddress()])
+            self.logger.debug(
+                "handshake refused",
+                ["ws.reason": error.description, "http.peer": exchange.clientAddress()])
             var headers = error.responseHeaders
             headers.append(("Cache-Control", "no-store"))
             return HTTPResponse.text(error.httpStatus, error.description, headers: headers)
@@ -84,7 +91,8 @@ final class WebSocketService: Sendable {
         }
         context.upgradePlan = UpgradePlan(
             kind: kind, deflate: acceptance.deflate, peer: exchange.clientAddress())
-        return MHD_queue_response(exchange.connection, UInt32(MHD_HTTP_SWITCHING_PROTOCOLS), response)
+        return MHD_queue_response(
+            exchange.connection, UInt32(MHD_HTTP_SWITCHING_PROTOCOLS), response)
     }
 
     /// Called by libmicrohttpd's upgrade callback on its own thread.
@@ -102,7 +110,8 @@ final class WebSocketService: Sendable {
         let index = self.nextLoop.wrappingAdd(1, ordering: .relaxed).oldValue % self.loops.count
         self.loops[index].adopt(
             Adoption(
-                descriptor: descriptor, upgrade: UpgradeHandle(raw: upgrade), pipelined: Array(pipelined),
+                descriptor: descriptor, upgrade: UpgradeHandle(raw: upgrade),
+                pipelined: Array(pipelined),
                 kind: plan.kind, deflate: plan.deflate, peer: plan.peer))
     }
 }

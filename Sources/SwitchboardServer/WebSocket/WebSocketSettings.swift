@@ -23,7 +23,8 @@ struct WebSocketSettings: Sendable {
     var deflate: PerMessageDeflateOptions? = WebSocketSettings.compactDeflate
 
     /// The server's permessage-deflate options: 4 KiB windows both ways.
-    static let compactDeflate = PerMessageDeflateOptions(serverMaxWindowBits: 12, clientMaxWindowBits: 12)
+    static let compactDeflate = PerMessageDeflateOptions(
+        serverMaxWindowBits: 12, clientMaxWindowBits: 12)
     /// zlib memory level for the server's compressors: 4 uses an 8 KiB hash table instead of
     /// 128 KiB.
     static let compressionMemoryLevel = 4

@@ -5,7 +5,8 @@ struct Frame: CustomStringConvertible {
     let fields: [String: Any]
 
     init(json: String) throws {
-        guard let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
+        guard let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        else {
             throw TestSocketError.malformed("frame is not an object: \(json.prefix(80))")
         }
         self.fields = object
@@ -127,7 +128,8 @@ final class LongPollChatClient: ChatTestClient {
         let path = "/v1/poll?sid=\(self.sid ?? "")&ack=\(self.acknowledged)&timeout=\(timeout)"
         let response = try HTTPTestClient.request(port: self.port, path: path)
         guard response.status == 200,
-            let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+            let object = try JSONSerialization.jsonObject(with: Data(response.body))
+                as? [String: Any],
             let events = object["events"] as? [[String: Any]]
         else { return (response.status, [], 0) }
         let frames = events.map(Frame.init(fields:))
@@ -153,18 +155,24 @@ final class LongPollChatClient: ChatTestClient {
     }
 
     func disconnect() throws {
-        _ = try HTTPTestClient.request(port: self.port, method: "DELETE", path: "/v1/poll?sid=\(self.sid ?? "")")
+        _ = try HTTPTestClient.request(
+            port: self.port, method: "DELETE", path: "/v1/poll?sid=\(self.sid ?? "")")
     }
 }
 
 extension WebSocketTestClient {
     /// The next text message if one arrives within `seconds`, else nil.
     func nextTextWithin(seconds: Double) throws -> String? {
-        var timeout = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1e6))
-        setsockopt(self.socket.descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var timeout = timeval(
+            tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1e6))
+        setsockopt(
+            self.socket.descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout,
+            socklen_t(MemoryLayout<timeval>.size))
         defer {
             var restore = timeval(tv_sec: 5, tv_usec: 0)
-            setsockopt(self.socket.descriptor, SOL_SOCKET, SO_RCVTIMEO, &restore, socklen_t(MemoryLayout<timeval>.size))
+            setsockopt(
+                self.socket.descriptor, SOL_SOCKET, SO_RCVTIMEO, &restore,
+                socklen_t(MemoryLayout<timeval>.size))
         }
         do {
             return try self.nextText()

@@ -13,7 +13,8 @@ final class ChildProcess {
     static var buildDirectory: String {
         var buffer = [CChar](repeating: 0, count: 4096)
         let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        let path = String(decoding: buffer.prefix(max(0, length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let path = String(
+            decoding: buffer.prefix(max(0, length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var folder = Substring(path)
         while let slash = folder.lastIndex(of: "/") {
             folder = folder[..<slash]
@@ -82,7 +83,9 @@ final class ChildProcess {
 
     /// The port from the server's `listening` line.
     func waitForListeningPort(timeoutSeconds: Double = 10) -> UInt16? {
-        guard let output = self.waitForOutput(containing: "http.address=", timeoutSeconds: timeoutSeconds),
+        guard
+            let output = self.waitForOutput(
+                containing: "http.address=", timeoutSeconds: timeoutSeconds),
             let range = output.range(of: "http.address=")
         else { return nil }
         let address = output[range.upperBound...].prefix { $0 != " " && $0 != "\n" }
@@ -117,7 +120,9 @@ final class ChildProcess {
         var descriptor = pollfd(fd: self.errorOutput, events: Int16(POLLIN), revents: 0)
         guard poll(&descriptor, 1, timeoutMilliseconds) > 0 else { return false }
         var buffer = [UInt8](repeating: 0, count: 65_536)
-        let count = buffer.withUnsafeMutableBytes { read(self.errorOutput, $0.baseAddress, $0.count) }
+        let count = buffer.withUnsafeMutableBytes {
+            read(self.errorOutput, $0.baseAddress, $0.count)
+        }
         guard count > 0 else { return false }
         self.collected += buffer.prefix(count)
         return true

@@ -18,7 +18,9 @@ struct RawHTTPResponse {
 /// way), so a chunked answer shows up as a test failure rather than being hidden.
 enum HTTPTestClient {
     /// Sends `request` verbatim and reads one response; `isHead` skips the body.
-    static func exchange(port: UInt16, raw request: String, isHead: Bool = false) throws
+    static func exchange(
+        port: UInt16, raw request: String, isHead: Bool = false
+    ) throws
         -> RawHTTPResponse
     {
         let socket = try TestSocket(port: port)
@@ -64,7 +66,8 @@ struct ResponseReader {
             return (String(line[..<colon]), String(line[line.index(after: colon)...]).trimmed())
         }
         let response = RawHTTPResponse(status: status, headers: headers, body: [])
-        let length = isHead || status == 304 || status == 204 || status == 101
+        let length =
+            isHead || status == 304 || status == 204 || status == 101
             ? 0 : Int(response.header("Content-Length") ?? "0") ?? 0
         while self.buffered.count < length {
             let chunk = try self.socket.receiveSome()

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+
 @testable import SwitchboardServer
 
 /// A real server on an ephemeral loopback port with its own temporary public folder, stopped
@@ -45,7 +46,9 @@ final class TemporaryDirectory {
 
     init() throws {
         var template = Array("/tmp/switchboard-test-XXXXXX".utf8CString)
-        guard let created = mkdtemp(&template) else { throw TestSocketError.system("mkdtemp", errno) }
+        guard let created = mkdtemp(&template) else {
+            throw TestSocketError.system("mkdtemp", errno)
+        }
         self.path = String(cString: created)
     }
 

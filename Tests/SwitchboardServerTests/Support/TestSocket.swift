@@ -8,7 +8,8 @@ final class TestSocket {
 
     /// Connects to `127.0.0.1:port`; every read waits at most `timeoutSeconds`.
     init(port: UInt16, timeoutSeconds: Int = 5) throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let descriptor = socket(
+            AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw TestSocketError.system("socket", errno) }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         _ = setsockopt(
@@ -51,7 +52,9 @@ final class TestSocket {
     /// Reads what is available (waiting up to the timeout); empty at end of stream.
     func receiveSome(maximum: Int = 65_536) throws -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: maximum)
-        let count = buffer.withUnsafeMutableBytes { recv(self.descriptor, $0.baseAddress, maximum, 0) }
+        let count = buffer.withUnsafeMutableBytes {
+            recv(self.descriptor, $0.baseAddress, maximum, 0)
+        }
         if count < 0 {
             if errno == EAGAIN || errno == EWOULDBLOCK { throw TestSocketError.timedOut }
             if errno == ECONNRESET { return [] }

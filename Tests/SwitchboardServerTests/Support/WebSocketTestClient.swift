@@ -18,7 +18,8 @@ final class WebSocketTestClient {
     /// Connects and performs the opening handshake; throws `Refused` for a non-101 answer.
     init(
         port: UInt16, path: String = "/v1/ws", origin: String? = nil,
-        deflate: PerMessageDeflateOptions? = nil, extraHeaders: [(name: String, value: String)] = [],
+        deflate: PerMessageDeflateOptions? = nil,
+        extraHeaders: [(name: String, value: String)] = [],
         pipelined: [UInt8] = [], timeoutSeconds: Int = 5
     ) throws {
         self.socket = try TestSocket(port: port, timeoutSeconds: timeoutSeconds)
@@ -153,7 +154,9 @@ enum RawFrame {
             frame += [UInt8(length >> 8), UInt8(length & 0xFF)]
         } else {
             frame.append(maskBit | 127)
-            for shift in stride(from: 56, through: 0, by: -8) { frame.append(UInt8((length >> UInt64(shift)) & 0xFF)) }
+            for shift in stride(from: 56, through: 0, by: -8) {
+                frame.append(UInt8((length >> UInt64(shift)) & 0xFF))
+            }
         }
         guard masked else { return frame + payload }
         let key: [UInt8] = [0x37, 0xFA, 0x21, 0x3D]
