@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import Synchronization
+import SwitchboardServer
 import Testing
 
 /// The SQLite store's promise tested end to end: a real `switchboard` under a steady send
@@ -141,7 +141,7 @@ private final class LoadRecord: Sendable {
         var stopped = false
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     func acknowledge(_ acknowledgement: Acknowledgement) {
         self.state.withLock { $0.acknowledgements.append(acknowledgement) }

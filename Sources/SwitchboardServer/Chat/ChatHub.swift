@@ -15,7 +15,7 @@ final class ChatHub: Sendable {
         var endpoints: [ConnectionID: any ChatEndpoint] = [:]
     }
 
-    private let state: Mutex<State>
+    private let state: Lock<State>
     private let nextConnection = Atomic<UInt64>(1)
     private let clock: @Sendable () -> Int64
     let logger: Logger
@@ -26,7 +26,7 @@ final class ChatHub: Sendable {
         router: sending Router, envelopeLimits: EnvelopeLimits, logger: Logger,
         clock: @escaping @Sendable () -> Int64 = WallClock.milliseconds
     ) {
-        self.state = Mutex(State(router: router))
+        self.state = Lock(State(router: router))
         self.envelopeLimits = envelopeLimits
         self.logger = logger.named("router")
         self.clock = clock

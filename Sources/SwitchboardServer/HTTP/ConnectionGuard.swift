@@ -35,7 +35,7 @@ final class ConnectionGuard: Sendable {
     }
 
     let settings: Settings
-    private let state = Mutex(State())
+    private let state = Lock(State())
     private let metrics: ServerMetrics
     private let logger: Logger
 

@@ -27,7 +27,7 @@ final class LongPollService: Sendable {
         }
     }
 
-    private let sessions = Mutex(SessionTable())
+    private let sessions = Lock(SessionTable())
     private let acceptingParks = Atomic<Bool>(true)
     /// GETs suspended and not yet completed: libmicrohttpd must not be stopped while any is.
     let parkedRequests = Atomic<Int>(0)

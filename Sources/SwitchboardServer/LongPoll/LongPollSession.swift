@@ -35,7 +35,7 @@ final class LongPollSession: ChatEndpoint {
     /// The client address that created it, for per-address limits and logs.
     let clientAddress: String
     private let queueLimitBytes: Int
-    private let state: Mutex<State>
+    private let state: Lock<State>
 
     init(
         connectionID: ConnectionID, sid: String, clientAddress: String, queueLimitBytes: Int,
@@ -45,7 +45,7 @@ final class LongPollSession: ChatEndpoint {
         self.sid = sid
         self.clientAddress = clientAddress
         self.queueLimitBytes = queueLimitBytes
-        self.state = Mutex(State(lastActivity: now))
+        self.state = Lock(State(lastActivity: now))
     }
 
     // MARK: ChatEndpoint

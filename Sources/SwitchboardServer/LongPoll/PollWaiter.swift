@@ -32,7 +32,7 @@ final class PollWaiter: Sendable {
     let acknowledged: UInt64
     /// Monotonic deadline, seconds.
     let deadline: Double
-    private let reason = Mutex<PollWakeReason?>(nil)
+    private let reason = Lock<PollWakeReason?>(nil)
 
     init(connection: ConnectionHandle, acknowledged: UInt64, deadline: Double) {
         self.connection = connection

@@ -15,7 +15,7 @@ final class BackgroundThread: Sendable {
         }
     }
 
-    private let handle: Mutex<pthread_t?>
+    private let handle: Lock<pthread_t?>
 
     /// Starts `work` on a new thread named `name` (at most 15 characters are kept).
     init(name: String, work: @escaping @Sendable () -> Void) {
@@ -30,7 +30,7 @@ final class BackgroundThread: Sendable {
                 return nil
             }, body)
         precondition(status == 0, "pthread_create failed: \(status)")
-        self.handle = Mutex(thread)
+        self.handle = Lock(thread)
     }
 
     /// Waits for the thread to finish; later calls return at once.

@@ -9,7 +9,7 @@ final class Housekeeper: Sendable {
     private let wakeDescriptor: Int32
     private let tickMilliseconds: Int32
     private let chore: @Sendable (Double) -> Void
-    private let thread = Mutex<BackgroundThread?>(nil)
+    private let thread = Lock<BackgroundThread?>(nil)
 
     /// `chore` will run every `tickSeconds` with the monotonic time, once `start` is called.
     init(tickSeconds: Double, chore: @escaping @Sendable (Double) -> Void) {

@@ -58,7 +58,7 @@ public struct StandardErrorSink: LogSink {
 
 /// Collects lines in memory; used by tests that check what the server logged.
 public final class MemoryLogSink: LogSink {
-    private let storage = Mutex<[String]>([])
+    private let storage = Lock<[String]>([])
 
     public init() {}
 

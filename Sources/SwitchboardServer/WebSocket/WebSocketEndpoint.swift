@@ -17,7 +17,7 @@ final class WebSocketEndpoint: ChatEndpoint {
     let replayAvailable = Atomic<Bool>(false)
     private let isClosing = Atomic<Bool>(false)
     /// Mids refused after the endpoint started closing (or that overflowed it).
-    private let refusedMids = Mutex<[UInt64]>([])
+    private let refusedMids = Lock<[UInt64]>([])
 
     init(connectionID: ConnectionID, token: UInt64, loop: WebSocketLoop, queueLimitBytes: Int) {
         self.connectionID = connectionID

@@ -37,14 +37,14 @@ final class WebSocketLoop: Sendable {
 
     let index: Int
     private let epoll = Epoll()
-    private let mailbox = Mutex(Mailbox())
+    private let mailbox = Lock(Mailbox())
     private let wakePending = Atomic<Bool>(false)
     private let loopThreadID = Atomic<UInt>(0)
     private let settings: WebSocketSettings
     private let hub: ChatHub
     private let metrics: ServerMetrics
     private let logger: Logger
-    private let thread = Mutex<BackgroundThread?>(nil)
+    private let thread = Lock<BackgroundThread?>(nil)
     private let nextToken = Atomic<UInt64>(1)
     /// Sockets this loop serves now.
     let connectionCount = Atomic<Int>(0)
