@@ -285,7 +285,7 @@ def machine_section(lines):
         ("Node / ws", command_output("node --version") + " / " + command_output(
             "NODE_PATH=/usr/share/nodejs node -p \"require('ws/package.json').version\"")),
         ("Python websockets", command_output(
-            "for p in .venv/bin/python /work/main/.venv/bin/python; do "
+            "for p in .venv/bin/python python3; do "
             "$p -c 'import websockets,sys;print(websockets.__version__, sys.version.split()[0])' "
             "2>/dev/null && break; done")),
         ("nginx / nchan", command_output("nginx -v 2>&1 | cut -d/ -f2") + " / " + command_output(
