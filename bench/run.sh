@@ -376,6 +376,18 @@ run_case idle-18k-pool4k switchboard idle --connections 18000 --hold 5
 run_case parked-10k switchboard parked --polls 10000
 run_case churn "$all" churn --concurrency 50 --duration 10 --warmup 1
 
-python3 bench/summarize.py --runs "$runs" --out "$out" --commands "bench/run.sh $*"
+store_section=()
+if [ -z "$only_cases" ] && [ -n "$python_bin" ]; then
+    echo "== queued-message throughput by store" >&2
+    if "${priority[@]}" "$python_bin" bench/store-throughput.py --binary "$bin/switchboard" \
+        --markdown "$results/stores.md" >&2; then
+        store_section=(--section "$results/stores.md")
+    else
+        failures=$((failures + 1))
+    fi
+fi
+
+python3 bench/summarize.py --runs "$runs" --out "$out" --commands "bench/run.sh $*" \
+    "${store_section[@]}"
 echo "results: $out (raw: $runs)" >&2
 [ "$failures" -eq 0 ] || { echo "bench/run.sh: $failures run(s) failed" >&2; exit 1; }

@@ -9,7 +9,7 @@ second, from the first send to the last acknowledgement. Stores alternate run by
 of them share the same machine conditions; medians and spread are printed at the end.
 
 Usage (from the repository root, after `swift build -c release`):
-    /work/main/.venv/bin/python bench/store-throughput.py [--messages 20000] [--runs 3]
+    .venv/bin/python bench/store-throughput.py [--messages 20000] [--runs 3]
 """
 
 import argparse
@@ -152,6 +152,7 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--stores", default="sqlite-normal,memory,sqlite-full",
                         help="comma list of memory, sqlite-normal, sqlite-full")
+    parser.add_argument("--markdown", help="also write the table as a Markdown section here")
     options = parser.parse_args()
 
     stores = options.stores.split(",")
@@ -174,6 +175,33 @@ def main():
         print("%-14s %10.0f %9.0f %9.0f %14.1f" % (
             store, statistics.median(values), min(values), max(values),
             statistics.median(costs[store])))
+    if options.markdown:
+        write_markdown(options, stores, rates, costs)
+
+
+def write_markdown(options, stores, rates, costs):
+    names = {"memory": "memory", "sqlite-normal": "SQLite, `--sqlite-sync normal` (default)",
+             "sqlite-full": "SQLite, `--sqlite-sync full`"}
+    memory = statistics.median(rates["memory"]) if "memory" in rates else None
+    lines = [
+        "## Queued-message throughput by store (`bench/store-throughput.py`)",
+        "",
+        "%d messages with ids to an offline user over %d WebSockets, %d in flight each; every "
+        "ack is `queued` (durable for SQLite). Stores alternate run by run; %d runs each." % (
+            options.messages, options.connections, options.window, options.runs),
+        "",
+        "| store | acked msg/s (min–max) | server CPU µs/msg | vs memory |",
+        "|---|---|---|---|",
+    ]
+    for store in stores:
+        values = rates[store]
+        median = statistics.median(values)
+        ratio = "%.2f×" % (median / memory) if memory else ""
+        lines.append("| %s | %s (%s–%s) | %.1f | %s |" % (
+            names.get(store, store), format(round(median), ","), format(round(min(values)), ","),
+            format(round(max(values)), ","), statistics.median(costs[store]), ratio))
+    with open(options.markdown, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -190,8 +190,8 @@ enum FlagTable {
         },
         Flag(
             name: "connection-memory-bytes", kind: .value(placeholder: "BYTES"),
-            defaultText: "6144",
-            help: "memory per HTTP connection; bounds request headers (larger gets 431)"
+            defaultText: "5632",
+            help: "memory per HTTP connection; bounds request heads and cookies (431 beyond)"
         ) { options, value throws(FlagError) in
             options.server.connectionMemoryBytes = try FlagValue.integer(
                 value, flag: "connection-memory-bytes", range: 4096...1_048_576)

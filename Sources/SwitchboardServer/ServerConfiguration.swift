@@ -19,11 +19,14 @@ public struct ServerConfiguration: Sendable {
     /// open-file limit.
     public var maxConnections = 19_000
     /// Memory pool per HTTP connection in bytes. libmicrohttpd keeps the whole pool for the life
-    /// of a connection, WebSockets included, so it is most of what an idle connection costs
-    /// (measured: about pool + 2 KiB per idle WebSocket). Request headers may use about half of
-    /// it: 6 KiB admits about 2.8 KiB of headers (a larger request gets 431) and keeps an idle
-    /// WebSocket near 8 KiB; raise it if clients send big cookies.
-    public var connectionMemoryBytes = 6 * 1024
+    /// of a connection, WebSockets included, and zeroes it, so all of it is resident: it is most
+    /// of what an idle connection costs (measured: pool + about 2.4 KB per idle V1 WebSocket;
+    /// 5.5 KiB keeps that under 8 KiB). The request head is parsed inside it, each header and
+    /// each cookie taking a record of its own: 5.5 KiB admits a 5.3 KB head with few headers, or
+    /// a typical browser head carrying about 35 short cookies. A larger head gets 431 (or, in a
+    /// band of ~150 bytes just above the limit, a close without an answer); both are counted in
+    /// `switchboard_limit_rejections_total{limit="request_head"}`. Raise it for big cookies.
+    public var connectionMemoryBytes = 5632
     /// Seconds an idle keep-alive HTTP connection is kept. Parked long-polls and WebSockets are
     /// exempt (they have their own timeouts).
     public var httpIdleTimeoutSeconds = 60

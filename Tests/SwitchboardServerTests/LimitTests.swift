@@ -111,6 +111,8 @@ import Testing
             port: server.port, raw: "GET / HTTP/1.1\r\nHost: x\r\nX-Big: \(big)\r\n\r\n")
         #expect(response.status == 431)
         #expect(try HTTPTestClient.request(port: server.port, path: "/healthz").status == 200)
+        let metrics = try HTTPTestClient.request(port: server.port, path: "/metrics").text
+        #expect(metrics.contains(#"switchboard_limit_rejections_total{limit="request_head"} 1"#))
     }
 
     @Test func rateLimitAnswers429AndRefills() throws {

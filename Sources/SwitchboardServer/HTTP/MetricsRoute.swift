@@ -133,6 +133,7 @@ struct MetricsRoute: Sendable {
                 (#"limit="rate""#, statistics.rateLimited),
                 (#"limit="origin""#, metrics.originRefusals.load(ordering: .relaxed)),
                 (#"limit="body_bytes""#, metrics.bodiesTooLarge.load(ordering: .relaxed)),
+            (#"limit="request_head""#, metrics.requestHeadsTooLarge.load(ordering: .relaxed)),
                 (#"limit="request_framing""#, metrics.httpRefusedFraming.load(ordering: .relaxed)),
             ])
         text.counter(

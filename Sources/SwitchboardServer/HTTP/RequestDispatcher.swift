@@ -217,14 +217,26 @@ final class RequestDispatcher: Sendable {
     func libraryLogged(_ line: String) {
         var text = line
         while text.last == "\n" { text.removeLast() }
+        // libmicrohttpd answers a head larger than the connection's memory itself (431, or a
+        // bare close when even the 431 does not fit); its log line is the only trace, so it
+        // feeds the metric that tells an operator to raise --connection-memory-bytes.
+        if Self.headTooLargePrefixes.contains(where: { text.hasPrefix($0) }) {
+            self.metrics.requestHeadsTooLarge.add(1, ordering: .relaxed)
+        }
         let clientCaused = Self.clientCausedPrefixes.contains { text.hasPrefix($0) }
         self.libraryLogger.log(clientCaused ? .debug : .warning, text)
     }
+
+    private static let headTooLargePrefixes = [
+        "Error processing request (HTTP response code is 431",
+        "Closing connection (failed to create response header)",
+    ]
 
     private static let clientCausedPrefixes = [
         "Error processing request", "Failed to forward", "Error: received handshake",
         "Socket has been disconnected", "Connection was closed", "Failed to receive data",
         "Failed to send data", "Error: TLS", "TLS", "Application reported internal error",
         "Connection socket is closed", "Error: Failed to perform TLS handshake",
+        "Closing connection (failed to create response header)", "Not enough memory in pool",
     ]
 }

@@ -33,6 +33,8 @@ public final class ServerMetrics: Sendable {
     public let slowRequestsClosed = Atomic<Int>(0)
     /// Requests refused because their head framed the body ambiguously (400).
     public let httpRefusedFraming = Atomic<Int>(0)
+    /// Request heads over the connection memory (431 or a bare close, by libmicrohttpd).
+    public let requestHeadsTooLarge = Atomic<Int>(0)
     /// Long-poll bodies refused for being over `--max-body-bytes` (413).
     public let bodiesTooLarge = Atomic<Int>(0)
 
