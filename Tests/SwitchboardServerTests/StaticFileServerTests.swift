@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Testing
 
@@ -191,5 +192,32 @@ import Testing
         // The listening socket is closed: the port can be bound again at once.
         let again = try ListenSocket.open(host: "127.0.0.1", port: port)
         close(again.descriptor)
+    }
+
+    /// While in-flight responses drain, a keep-alive connection asking for /healthz hears that
+    /// the server is going away, so health checks (and the page's probe) stop trusting it.
+    @Test func healthIs503WhileDraining() throws {
+        let server = try TestServer(files: ["large.bin": String(repeating: "x", count: 16 << 20)]) {
+            $0.shutdownGraceSeconds = 3
+        }
+        let port = server.port
+        let probe = try TestSocket(port: port)
+        try probe.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(String(decoding: try probe.receiveSome(), as: UTF8.self).hasPrefix("HTTP/1.1 200"))
+        // A download nobody reads keeps the server in its grace period.
+        let download = try TestSocket(port: port)
+        try download.send("GET /large.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+        _ = try download.receiveSome()
+        let stopped = DispatchSemaphore(value: 0)
+        let switchboard = server.server
+        DispatchQueue.global().async {
+            switchboard.shutdown()
+            stopped.signal()
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        try probe.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        let answer = String(decoding: try probe.receiveSome(), as: UTF8.self)
+        #expect(answer.hasPrefix("HTTP/1.1 503"), "\(answer.prefix(60))")
+        #expect(stopped.wait(timeout: .now() + 10) == .success)
     }
 }

@@ -125,10 +125,20 @@ final class RequestDispatcher: Sendable {
     var acceptsConnections: Bool { !self.isShuttingDown.load(ordering: .acquiring) }
 
     private func route(_ exchange: inout Exchange, context: RequestContext) -> MHD_Result {
-        if self.isShuttingDown.load(ordering: .acquiring),
-            ["/v1/poll", "/v1/ws", "/v1/echo"].contains(exchange.target.path)
-        {
-            return LongPollService.error(503, "server shutting down").queue(on: exchange.connection)
+        if self.isShuttingDown.load(ordering: .acquiring) {
+            switch exchange.target.path {
+            case "/v1/poll", "/v1/ws", "/v1/echo":
+                return LongPollService.error(503, "server shutting down")
+                    .queue(on: exchange.connection)
+            case "/healthz":
+                // A draining server is not healthy: load balancers stop sending to it, and the
+                // page, which probes here before blaming WebSocket for a failed connect, does not
+                // fall back to long-poll because of a restart.
+                return HTTPResponse.text(503, "shutting down", headers: [("Cache-Control", "no-store")])
+                    .queue(on: exchange.connection)
+            default:
+                break
+            }
         }
         switch exchange.target.path {
         case "/healthz":
