@@ -13,7 +13,9 @@ public func fuzzRequestTarget(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CIn
     let raw = String(decoding: input.rest.prefix { $0 != 0 }, as: UTF8.self)
     guard let target = try? RequestTarget(parsing: raw) else { return 0 }
 
-    fuzzCheck(target.path.first == "/" || target.path == "*", "path does not start with /")
+    fuzzCheck(
+        target.path.utf8.first == UInt8(ascii: "/") || target.path == "*",
+        "path does not start with a / byte")
     // Bytes, not Characters: a combining mark after `?` must not hide the delimiter.
     let delimiterInPath = target.path.utf8.contains {
         $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#")

@@ -230,6 +230,32 @@ import WebSocketCore
         try Self.expectHealthy(server)
     }
 
+    /// A client that waits for `100 Continue` gets the 413 instead, and never sends the body.
+    @Test func oversizedBodyWithExpectContinueIs413BeforeTheBody() throws {
+        let server = try TestServer()
+        let request =
+            "POST /v1/poll HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n"
+            + "Expect: 100-continue\r\n\r\n"
+        let outcome = try Self.exchange(port: server.port, Array(request.utf8), timeoutSeconds: 3)
+        #expect(outcome.response?.status == 413)
+        try Self.expectHealthy(server)
+    }
+
+    /// A moderately oversized body sent without waiting is read and dropped, so the client,
+    /// still writing when the limit passes, gets the 413 rather than a reset.
+    @Test func oversizedBodySentWholeGetsA413NotAReset() throws {
+        let server = try TestServer()
+        let body = String(repeating: "x", count: (1 << 20) + 1)
+        let request =
+            "POST /v1/poll HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
+        let response = try HTTPTestClient.exchange(port: server.port, raw: request + body)
+        #expect(response.status == 413)
+        #expect(try Frame(json: response.text).code == 413)
+        let metrics = try HTTPTestClient.request(port: server.port, path: "/metrics").text
+        #expect(metrics.contains(#"switchboard_limit_rejections_total{limit="body_bytes"} 1"#))
+        try Self.expectHealthy(server)
+    }
+
     /// Limitation: libmicrohttpd 0.9.75 writes the head of these two error responses twice (the
     /// second copy counts toward the body), so only the status line is checked.
     @Test(arguments: [("99999999999999999999999", 413), ("-1", 400), ("12abc", 400)])

@@ -100,6 +100,8 @@ final class FramingHeaders {
     fileprivate(set) var hostCount = 0
     fileprivate(set) var contentLengths: [String] = []
     fileprivate(set) var hasTransferEncoding = false
+    /// `Expect: 100-continue`: the client waits for a go-ahead before sending the body.
+    fileprivate(set) var expectsContinue = false
 
     /// Why the head cannot be trusted to frame the body, or nil when it can.
     var problem: String? {
@@ -128,6 +130,8 @@ private let collectFraming: MHD_KeyValueIterator = { context, _, key, value in
         framing.contentLengths.append(String(Substring(text).trimmingSpaces()))
     } else if strcasecmp(key, "transfer-encoding") == 0 {
         framing.hasTransferEncoding = true
+    } else if strcasecmp(key, "expect") == 0, let value, strcasecmp(value, "100-continue") == 0 {
+        framing.expectsContinue = true
     }
     return .YES
 }

@@ -95,20 +95,32 @@ final class RequestDispatcher: Sendable {
 
     /// A request whose head frames its body ambiguously is refused rather than guessed at:
     /// behind a proxy that guesses differently, a guess lets one request hide inside another.
-    /// A body declared larger than the route reads is refused before it is sent. Answering on
-    /// the first call makes libmicrohttpd close the connection after the response.
+    /// A body declared far larger than the route reads is refused before it is sent. Answering
+    /// on the first call makes libmicrohttpd close the connection after the response.
     private func refuseBadFraming(_ exchange: Exchange, bodyLimit: Int) -> HTTPResponse? {
         let framing = exchange.framingHeaders()
         if let problem = framing.problem {
             self.metrics.httpRefusedFraming.add(1, ordering: .relaxed)
             return HTTPResponse.text(400, problem)
         }
-        if bodyLimit > 0, let length = framing.declaredLength, length > UInt64(bodyLimit) {
+        guard bodyLimit > 0, let length = framing.declaredLength, length > UInt64(bodyLimit) else {
+            return nil
+        }
+        // Answering before the body makes libmicrohttpd close the connection while the client
+        // may still be sending, and a client still writing then sees a reset, not the 413. So
+        // the early answer is kept for clients that wait for `100 Continue` (curl does, for
+        // large bodies) and for bodies too large to be worth reading; a moderately oversized
+        // body is read, dropped, and answered 413 at its end.
+        if framing.expectsContinue || length > UInt64(bodyLimit) * Self.drainedBodyFactor {
             self.metrics.bodiesTooLarge.add(1, ordering: .relaxed)
             return LongPollService.error(413, "body too large")
         }
         return nil
     }
+
+    /// Oversized bodies up to this many times the route's limit are read and dropped before
+    /// the 413, so that the client gets the answer; larger ones are refused at once.
+    static let drainedBodyFactor: UInt64 = 8
 
     /// How many body bytes a route reads; bodies sent to other routes are read and dropped.
     private func bodyLimit(for exchange: Exchange) -> Int {
