@@ -14,7 +14,7 @@ TEST_PACKAGES := $(RUNTIME_PACKAGES) chromium chromium-driver curl openssl
 # The peers the benchmarks compare against, and perf for profiles.
 BENCH_PACKAGES := $(RUNTIME_PACKAGES) node-ws nginx libnginx-mod-nchan linux-perf
 
-.PHONY: run test build deps test-deps swift-test python-test bench-smoke sanitizers \
+.PHONY: run test build deps test-deps swift-test python-test bench-smoke fuzz-smoke sanitizers \
 	bench bench-deps fuzz clean
 
 ## Installs what is missing, builds a release binary and serves http://$(HOST):$(PORT).
@@ -23,9 +23,10 @@ run: deps
 	.build/release/switchboard --host $(HOST) --port $(PORT) $(ARGS)
 
 ## Installs what the tests need, builds with warnings as errors, runs every test: the Swift
-## suites, the integration suites, a benchmark smoke run, then the Swift suites again under
-## AddressSanitizer and ThreadSanitizer.
-test: test-deps swift-test python-test bench-smoke sanitizers
+## suites, the integration suites, a benchmark smoke run, every fuzz target for a few seconds
+## from its seed corpus, then the Swift suites again under AddressSanitizer and
+## ThreadSanitizer.
+test: test-deps swift-test python-test bench-smoke fuzz-smoke sanitizers
 
 deps:
 	@scripts/ensure-packages.sh $(RUNTIME_PACKAGES)
@@ -48,6 +49,9 @@ bench-smoke: build
 
 sanitizers: deps
 	scripts/sanitizers.sh
+
+fuzz-smoke: deps
+	FUZZ_BUILD_DIR=.build/fuzz-smoke FUZZ_SECONDS=5 scripts/fuzz.sh
 
 ## The standard benchmark set against Switchboard and its peers (~30 min); writes
 ## bench/RESULTS.md.
