@@ -198,7 +198,7 @@ import Testing
     /// the server is going away, so health checks (and the page's probe) stop trusting it.
     @Test func healthIs503WhileDraining() throws {
         let server = try TestServer(files: ["large.bin": String(repeating: "x", count: 16 << 20)]) {
-            $0.shutdownGraceSeconds = 3
+            $0.shutdownGraceSeconds = 5
         }
         let port = server.port
         let probe = try TestSocket(port: port)
@@ -210,13 +210,19 @@ import Testing
         _ = try download.receiveSome()
         let stopped = DispatchSemaphore(value: 0)
         let switchboard = server.server
-        DispatchQueue.global().async {
+        Thread {
             switchboard.shutdown()
             stopped.signal()
-        }
-        Thread.sleep(forTimeInterval: 0.3)
-        try probe.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        let answer = String(decoding: try probe.receiveSome(), as: UTF8.self)
+        }.start()
+        // The shutdown runs on another thread: ask until it has begun (the download keeps the
+        // server in its 5 s grace period, so the answer must turn to 503 within it).
+        var answer = ""
+        let deadline = Date().addingTimeInterval(4)
+        repeat {
+            Thread.sleep(forTimeInterval: 0.05)
+            try probe.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = String(decoding: try probe.receiveSome(), as: UTF8.self)
+        } while answer.hasPrefix("HTTP/1.1 200") && Date() < deadline
         #expect(answer.hasPrefix("HTTP/1.1 503"), "\(answer.prefix(60))")
         #expect(stopped.wait(timeout: .now() + 10) == .success)
     }
