@@ -216,7 +216,8 @@ import Testing
     func textRoundTripsExactly(kind: StoreKind) throws {
         let subject = try StoreUnderTest(kind)
         let texts = [
-            "", "plain", "ünïcødé 中文 🎉", "nul\u{0}inside", String(repeating: "x", count: 70_000),
+            "", "plain", "ünïcødé 中文 🎉", "nul\u{0}inside",
+            String(repeating: "x", count: 70_000),
         ]
         var mids: [UInt64] = []
         for text in texts {

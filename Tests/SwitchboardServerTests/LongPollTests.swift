@@ -114,7 +114,8 @@ import Testing
         let bob = try Self.bound("bob", port: server.port)
         let client = LongPollChatClient(port: server.port)
         let body =
-            #"[{"type":"bind","uid":"alice"},{"type":"send","touid":"bob","msg":"hi"},{"nope":1},{"type":"join","touid":"bob"}]"#
+            #"[{"type":"bind","uid":"alice"},{"type":"send","touid":"bob","msg":"hi"},"#
+            + #"{"nope":1},{"type":"join","touid":"bob"}]"#
         let (status, json) = try client.post(body)
         #expect(status == 200)
         let replies = try #require(json as? [[String: Any]])

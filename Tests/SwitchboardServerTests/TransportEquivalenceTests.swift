@@ -59,7 +59,8 @@ import Testing
             "alice",
             try alice.request(["type": "send", "touid": "carol", "msg": "later", "id": "q1"]))
         note(
-            "alice", try alice.request(["type": "send", "touid": "bob", "msg": "m1 ✓", "id": "s1"]))
+            "alice",
+            try alice.request(["type": "send", "touid": "bob", "msg": "m1 ✓", "id": "s1"]))
         note("alice", try alice.request(["type": "exit", "touid": "bob", "id": "e1"]))
         note("bob", try bob.nextEvent())
         #expect(try bob.pendingEvents(waitSeconds: 0.3).isEmpty, "no duplicate from the retried id")
@@ -83,19 +84,23 @@ import Testing
         let lines = try Self.transcript(alice: .webSocket, bob: .longPoll)
         #expect(
             lines[0]
-                == #"alice {"code":0,"error":false,"gap":false,"id":"b1","msg":"ok","type":"bind","uid":"alice"}"#
+                == #"alice {"code":0,"error":false,"gap":false,"id":"b1","msg":"ok","#
+                    + #""type":"bind","uid":"alice"}"#
         )
         #expect(
             lines[3]
-                == #"bob {"code":0,"error":false,"msg":"","touid":"bob","type":"join","uid":"alice"}"#
+                == #"bob {"code":0,"error":false,"msg":"","touid":"bob","type":"join","#
+                    + #""uid":"alice"}"#
         )
         #expect(
             lines[4]
-                == #"alice {"code":0,"error":false,"id":"s1","mid":"*","msg":"delivered","touid":"bob","type":"send","uid":"alice"}"#
+                == #"alice {"code":0,"error":false,"id":"s1","mid":"*","msg":"delivered","#
+                    + #""touid":"bob","type":"send","uid":"alice"}"#
         )
         #expect(
             lines[7]
-                == #"bob {"code":0,"error":false,"mid":"*","msg":"m1 ✓","touid":"bob","ts":"*","type":"send","uid":"alice"}"#
+                == #"bob {"code":0,"error":false,"mid":"*","msg":"m1 ✓","touid":"bob","#
+                    + #""ts":"*","type":"send","uid":"alice"}"#
         )
         #expect(lines[12].contains(#""code":403"#))
         #expect(lines[13].contains(#""msg":"queued""#))

@@ -17,22 +17,27 @@ import WebSocketCore
 
     @Test func refusedHandshakesGetPreciseStatuses() throws {
         let server = try TestServer()
+        let key = "dGhlIHNhbXBsZSBub25jZQ=="
         let base =
-            "Host: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            "Host: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: \(key)\r\n"
         let cases: [(String, Int)] = [
             ("GET /v1/ws HTTP/1.1\r\n\(base)Sec-WebSocket-Version: 12\r\n\r\n", 426),
             ("GET /v1/ws HTTP/1.1\r\nHost: x\r\nSec-WebSocket-Version: 13\r\n\r\n", 400),
             (
-                "GET /v1/ws HTTP/1.1\r\n\(base.replacingOccurrences(of: "dGhlIHNhbXBsZSBub25jZQ==", with: "AAAA"))Sec-WebSocket-Version: 13\r\n\r\n",
+                "GET /v1/ws HTTP/1.1\r\n\(base.replacingOccurrences(of: key, with: "AAAA"))"
+                    + "Sec-WebSocket-Version: 13\r\n\r\n",
                 400
             ),
             (
-                "POST /v1/ws HTTP/1.1\r\n\(base)Sec-WebSocket-Version: 13\r\nContent-Length: 0\r\n\r\n",
+                "POST /v1/ws HTTP/1.1\r\n\(base)Sec-WebSocket-Version: 13\r\n"
+                    + "Content-Length: 0\r\n\r\n",
                 405
             ),
             ("GET /v1/ws HTTP/1.0\r\n\(base)Sec-WebSocket-Version: 13\r\n\r\n", 400),
             (
-                "GET /v1/ws HTTP/1.1\r\n\(base)Sec-WebSocket-Version: 13\r\nOrigin: http://evil.example\r\n\r\n",
+                "GET /v1/ws HTTP/1.1\r\n\(base)Sec-WebSocket-Version: 13\r\n"
+                    + "Origin: http://evil.example\r\n\r\n",
                 403
             ),
             ("GET /v1/echo HTTP/1.1\r\n\(base)Sec-WebSocket-Version: 13\r\n\r\n", 404),

@@ -7,7 +7,8 @@ import Testing
     /// A stream of valid client frames: the seeds that mutations start from.
     static let validStream: [UInt8] =
         Wire.text("hello") + Wire.frame(0x9, [1, 2]) + Wire.text("frag", fin: false)
-        + Wire.frame(0xA, []) + Wire.frame(0x0, Array(" κόσμε".utf8)) + Wire.frame(0x2, [0, 255])
+        + Wire.frame(0xA, []) + Wire.frame(0x0, Array(" κόσμε".utf8))
+        + Wire.frame(0x2, [0, 255])
         + Wire.frame(0x1, [UInt8](repeatingPattern: "x", count: 300))
         + Wire.frame(0x8, Wire.closePayload(1000, "bye"))
 

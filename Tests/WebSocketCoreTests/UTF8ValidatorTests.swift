@@ -4,7 +4,8 @@ import Testing
 
 @Suite struct UTF8ValidatorTests {
     @Test(arguments: [
-        "", "plain ascii", "κόσμε", "日本語のテキスト", "emoji 😀 and 🇫🇷", "\u{7F}\u{80}",
+        "", "plain ascii", "κόσμε", "日本語のテキスト", "emoji 😀 and 🇫🇷",
+        "\u{7F}\u{80}",
         "\u{7FF}\u{800}", "\u{D7FF}\u{E000}", "\u{FFFF}\u{10000}", "\u{10FFFF}",
         String(repeating: "a", count: 1000) + "é" + String(repeating: "b", count: 37),
     ])

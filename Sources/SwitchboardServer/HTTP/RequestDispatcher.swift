@@ -146,7 +146,8 @@ final class RequestDispatcher: Sendable {
                 // A draining server is not healthy: load balancers stop sending to it, and the
                 // page, which probes here before blaming WebSocket for a failed connect, does not
                 // fall back to long-poll because of a restart.
-                return HTTPResponse.text(503, "shutting down", headers: [("Cache-Control", "no-store")])
+                let noStore = [("Cache-Control", "no-store")]
+                return HTTPResponse.text(503, "shutting down", headers: noStore)
                     .queue(on: exchange.connection)
             default:
                 break
