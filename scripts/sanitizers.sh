@@ -42,7 +42,7 @@ run_phase() {
     fi
     echo "  $label: $(( $(date +%s) - started )) s (exit $status, log $log)"
     if [ "$status" -ne 0 ]; then
-        grep -E 'Sanitizer|error:|^✘ Test .* (failed|passed) after' "$log" | head -n 60 >&2 || true
+        grep -E 'Sanitizer|error:|recorded an issue|^✘ Test .* (failed|passed) after' "$log" | head -n 60 >&2 || true
     fi
     return "$status"
 }

@@ -520,12 +520,6 @@ import WebSocketCore
 
     /// Waits until `/metrics` shows `name` at `value`.
     static func waitForMetric(_ name: String, _ value: Int, port: UInt16) throws {
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            let metrics = try HTTPTestClient.request(port: port, path: "/metrics")
-            if metrics.text.contains("\n\(name) \(value)\n") { return }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        throw TestSocketError.timedOut
+        try HTTPTestClient.waitForMetric("\(name) \(value)", port: port)
     }
 }

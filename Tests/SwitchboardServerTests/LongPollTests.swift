@@ -16,13 +16,7 @@ import Testing
     /// Waits until the server holds `count` parked GETs (read from /metrics), so a test never
     /// races its own background request.
     static func waitForParked(_ count: Int, port: UInt16) throws {
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            let metrics = try HTTPTestClient.request(port: port, path: "/metrics")
-            if metrics.text.contains("switchboard_poll_parked \(count)\n") { return }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        throw TestSocketError.timedOut
+        try HTTPTestClient.waitForMetric("switchboard_poll_parked \(count)", port: port)
     }
 
     @Test func getWaitsAndWakesTheMomentAnEventArrives() throws {

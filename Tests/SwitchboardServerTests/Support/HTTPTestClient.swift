@@ -1,3 +1,5 @@
+import Foundation
+
 /// A parsed HTTP/1.1 response, as a test sees it on the wire.
 struct RawHTTPResponse {
     let status: Int
@@ -42,6 +44,19 @@ enum HTTPTestClient {
         try socket.send(Array(text.utf8) + body)
         var reader = ResponseReader(socket: socket)
         return try reader.readResponse(isHead: method == "HEAD")
+    }
+
+    /// Waits (10 s at most) until `/metrics` has the line `metricLine`. Gauges settle after
+    /// the event a test observes (the loop lowers queued bytes only once `send` has returned,
+    /// by which time the client may already hold the bytes), so a test reads them this way.
+    static func waitForMetric(_ metricLine: String, port: UInt16) throws {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            let metrics = try Self.request(port: port, path: "/metrics").text
+            if metrics.split(separator: "\n").contains(where: { $0 == metricLine }) { return }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        throw TestSocketError.timedOut
     }
 }
 
