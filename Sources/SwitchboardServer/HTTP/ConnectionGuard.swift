@@ -119,6 +119,8 @@ final class ConnectionGuard: Sendable {
                 guard let tracked = state.connections[key], !tracked.exempt,
                     let since = tracked.receivingSince, now - since > timeout
                 else { continue }
+                // Counted before the socket goes, so anyone who sees the close sees the count.
+                self.metrics.slowRequestsClosed.add(1, ordering: .relaxed)
                 shutdown(tracked.socket, Int32(SHUT_RDWR))
                 state.connections[key]?.receivingSince = nil
                 addresses.append(tracked.address)
@@ -126,7 +128,6 @@ final class ConnectionGuard: Sendable {
             return addresses
         }
         for address in reaped {
-            self.metrics.slowRequestsClosed.add(1, ordering: .relaxed)
             self.logger.warning(
                 "connection closed: request not received in time", ["http.peer": address])
         }
