@@ -181,7 +181,10 @@ struct EnvelopeDecoder {
             if case .string(let span) = fields.type {
                 requestType = self.reader.decodeString(span)
             }
-            return RejectedEnvelope(reason: reason, requestType: requestType, requestID: id.echo)
+            return RejectedEnvelope(
+                reason: reason, requestType: requestType, requestID: id.echo,
+                requestUID: try? self.userID(fields.uid, field: .uid),
+                requestToUID: try? self.userID(fields.touid, field: .touid))
         }
 
         let kind: ClientEnvelope.Kind

@@ -86,12 +86,21 @@ public struct RejectedEnvelope: Error, Equatable, Hashable, Sendable {
     /// The request's `id` when it was a string within `EnvelopeLimits.maxRequestIDBytes`;
     /// nil otherwise (an oversized id is not echoed).
     public var requestID: String?
+    /// The request's `uid` and `touid` when each was itself valid, so a client that sent no
+    /// `id` can still tell which conversation the error belongs to; nil otherwise.
+    public var requestUID: String?
+    public var requestToUID: String?
 
-    /// Creates a rejection; `requestType` and `requestID` default to nothing to echo.
-    public init(reason: EnvelopeError, requestType: String? = nil, requestID: String? = nil) {
+    /// Creates a rejection; every echoed field defaults to nothing to echo.
+    public init(
+        reason: EnvelopeError, requestType: String? = nil, requestID: String? = nil,
+        requestUID: String? = nil, requestToUID: String? = nil
+    ) {
         self.reason = reason
         self.requestType = requestType
         self.requestID = requestID
+        self.requestUID = requestUID
+        self.requestToUID = requestToUID
     }
 
     /// The V1 code of the error reply (400 or 413).

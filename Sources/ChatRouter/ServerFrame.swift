@@ -52,11 +52,13 @@ public struct ServerFrame: Equatable, Hashable, Sendable {
     }
 
     /// The error reply to a refused envelope: its echoed type (or `"error"`), `error: true`,
-    /// the rule's V1 code, the rule's description as `msg`, and the echoed `id` if any.
+    /// the rule's V1 code, the rule's description as `msg`, and the echoed `id`, `uid` and
+    /// `touid` when they were valid.
     public init(rejected: RejectedEnvelope) {
         self.init(
             type: rejected.replyType, error: true, code: rejected.code,
-            msg: rejected.reason.description, id: rejected.requestID)
+            msg: rejected.reason.description, uid: rejected.requestUID,
+            touid: rejected.requestToUID, id: rejected.requestID)
     }
 
     /// Appends the frame as compact JSON, `seq` included when set.

@@ -34,7 +34,8 @@ import Testing
             notAnObject, notAnObject, notAnObject, notAnObject,
             .failure(
                 RejectedEnvelope(
-                    reason: .missingField(.msg), requestType: "send", requestID: "q")),
+                    reason: .missingField(.msg), requestType: "send", requestID: "q",
+                    requestToUID: "b")),
             .success(ClientEnvelope(type: .send, touid: "b", msg: "hi")),
             notAnObject,
             .failure(RejectedEnvelope(reason: .missingField(.type))),

@@ -221,10 +221,36 @@ import Testing
 
     @Test func reportsMessageTooLongAs413WithEchoes() throws {
         let msg = String(repeating: "m", count: 65_537)
-        let text = #"{"type":"send","touid":"b","id":"r9","msg":""# + msg + #""}"#
+        let text = #"{"type":"send","uid":"a","touid":"b","id":"r9","msg":""# + msg + #""}"#
         let rejection = try #require(EnvelopeTestSupport.rejection(text))
         let expected = ServerFrame(
-            type: "send", error: true, code: 413, msg: "message too long", id: "r9")
+            type: "send", error: true, code: 413, msg: "message too long", uid: "a", touid: "b",
+            id: "r9")
         #expect(ServerFrame(rejected: rejection) == expected)
+    }
+
+    /// A client that sends no `id` matches an error to its conversation by `uid`/`touid`; a
+    /// field that is itself invalid is never echoed (it may be huge or hold control bytes).
+    @Test(arguments: [
+        (#"{"type":"send","touid":"b"}"#, nil, "b"),
+        (#"{"type":"send","uid":"a","touid":"b","msg":7}"#, "a", "b"),
+        (#"{"type":"join","uid":"a","touid":"\u0001"}"#, "a", nil),
+        (#"{"type":"join","uid":"","touid":"b"}"#, nil, "b"),
+        (#"{"type":"exit","uid":5,"touid":["b"]}"#, nil, nil),
+    ] as [(String, String?, String?)])
+    func echoesOnlyValidUIDsInErrorReplies(text: String, uid: String?, touid: String?) throws {
+        let rejection = try #require(EnvelopeTestSupport.rejection(text))
+        let frame = ServerFrame(rejected: rejection)
+        #expect(frame.error)
+        #expect(frame.uid == uid)
+        #expect(frame.touid == touid)
+    }
+
+    @Test func doesNotEchoAUIDOverTheLimit() throws {
+        let long = String(repeating: "u", count: 65)
+        let text = #"{"type":"bind","uid":""# + long + #""}"#
+        let frame = ServerFrame(rejected: try #require(EnvelopeTestSupport.rejection(text)))
+        #expect(frame.code == 400)
+        #expect(frame.uid == nil)
     }
 }
