@@ -67,19 +67,10 @@ struct JSONLengthCounter: JSONSink {
     /// two-character escape, plus 5 for each written as `\u00XX`.
     static func quotedLength(of utf8: UnsafeBufferPointer<UInt8>) -> Int {
         var length = utf8.count + 2
-        var offset = 0
-        let raw = UnsafeRawBufferPointer(utf8)
+        var offset = JSONEscape.firstByteNeedingEscape(in: utf8, from: 0)
         while offset < utf8.count {
-            if utf8.count - offset >= 8 {
-                let mask = ByteScan.needsEscapeMask(ByteScan.word(raw, at: offset))
-                if mask == 0 {
-                    offset += 8
-                    continue
-                }
-                offset += ByteScan.firstFlaggedByte(mask)
-            }
             length += JSONEscape.extraLength(of: utf8[offset])
-            offset += 1
+            offset = JSONEscape.firstByteNeedingEscape(in: utf8, from: offset + 1)
         }
         return length
     }
@@ -142,7 +133,7 @@ struct JSONBufferWriter: JSONSink {
             self.writeRaw("\"\"")
             return
         }
-        let firstEscape = JSONEscape.firstByteNeedingEscape(in: utf8)
+        let firstEscape = JSONEscape.firstByteNeedingEscape(in: utf8, from: 0)
         if firstEscape == utf8.count {
             // The common case, nothing to escape: one copy between the quotes.
             self.reserve(utf8.count + 2)
@@ -155,25 +146,13 @@ struct JSONBufferWriter: JSONSink {
         }
 
         self.writeByte(ASCII.quote)
-        let raw = UnsafeRawBufferPointer(utf8)
         var runStart = 0
         var offset = firstEscape
         while offset < utf8.count {
-            if utf8.count - offset >= 8 {
-                let mask = ByteScan.needsEscapeMask(ByteScan.word(raw, at: offset))
-                if mask == 0 {
-                    offset += 8
-                    continue
-                }
-                offset += ByteScan.firstFlaggedByte(mask)
-            }
-            let byte = source[offset]
-            if JSONEscape.extraLength(of: byte) != 0 {
-                self.copy(source + runStart, count: offset - runStart)
-                self.writeEscape(for: byte)
-                runStart = offset + 1
-            }
-            offset += 1
+            self.copy(source + runStart, count: offset - runStart)
+            self.writeEscape(for: source[offset])
+            runStart = offset + 1
+            offset = JSONEscape.firstByteNeedingEscape(in: utf8, from: runStart)
         }
         self.copy(source + runStart, count: utf8.count - runStart)
         self.writeByte(ASCII.quote)
@@ -273,11 +252,14 @@ enum JSONEscape {
         return self.shortForm(of: byte) == nil ? 5 : 1
     }
 
-    /// The offset of the first byte of `utf8` that must be escaped, or `utf8.count`.
+    /// The offset of the first byte of `utf8` at or after `start` that must be escaped, or
+    /// `utf8.count`. Eight bytes at a time, since most text has nothing to escape.
     @inline(__always)
-    static func firstByteNeedingEscape(in utf8: UnsafeBufferPointer<UInt8>) -> Int {
+    static func firstByteNeedingEscape(
+        in utf8: UnsafeBufferPointer<UInt8>, from start: Int
+    ) -> Int {
         let raw = UnsafeRawBufferPointer(utf8)
-        var offset = 0
+        var offset = start
         while utf8.count - offset >= 8 {
             let mask = ByteScan.needsEscapeMask(ByteScan.word(raw, at: offset))
             if mask != 0 { return offset + ByteScan.firstFlaggedByte(mask) }
