@@ -7,6 +7,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import urllib.request
 
 BUILD_DIR = os.environ.get("SWITCHBOARD_BUILD_DIR", ".build/debug")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -72,6 +73,15 @@ class Server:
     @property
     def ws(self):
         return "ws://127.0.0.1:%d" % self.port
+
+    def metric(self, name):
+        """The value of an unlabelled metric on /metrics, as a float."""
+        with urllib.request.urlopen(self.http + "/metrics", timeout=10) as response:
+            for line in response.read().decode("utf-8").splitlines():
+                parts = line.split(" ")
+                if len(parts) == 2 and parts[0] == name:
+                    return float(parts[1])
+        raise KeyError(name)
 
     def __enter__(self):
         return self.start()

@@ -46,6 +46,39 @@ BLOCK_WEBSOCKET = """
 })();
 """
 
+# Refuses WebSockets, as a network that blocks them would, until the test clears
+# window.__blockWebSocket; the page's wait before trying WebSocket again and the trial a
+# tried socket must survive are shortened from a minute and 30 s to about a second.
+BLOCK_WEBSOCKET_UNTIL_CLEARED = """
+(() => {
+  window.switchboardTuning = { webSocketProbeMs: 800, stableMs: 1500 };
+  window.__blockWebSocket = true;
+  window.__webSocketAttempts = 0;
+  const NativeWebSocket = window.WebSocket;
+  class RefusedWebSocket extends EventTarget {
+    constructor(url) {
+      super();
+      this.url = url;
+      this.readyState = 0;
+      setTimeout(() => {
+        this.readyState = 3;
+        if (this.onerror) this.onerror(new Event('error'));
+        if (this.onclose) this.onclose(new CloseEvent('close', { code: 1006 }));
+      }, 20);
+    }
+    send() { throw new DOMException('not open', 'InvalidStateError'); }
+    close() { this.readyState = 3; }
+  }
+  function SwitchableWebSocket(url, protocols) {
+    window.__webSocketAttempts += 1;
+    return window.__blockWebSocket ? new RefusedWebSocket(url)
+                                   : new NativeWebSocket(url, protocols);
+  }
+  Object.assign(SwitchableWebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+  window.WebSocket = SwitchableWebSocket;
+})();
+"""
+
 # Emulates a middlebox that lets WebSockets open and then kills each one shortly after.
 KILL_WEBSOCKETS_AFTER_OPEN = """
 (() => {
@@ -353,6 +386,39 @@ class FallbackTests(BrowserTestCase):
         dave.bind()
         dave.send(alice_id, "after the fallback")
         alice.wait_messages([("after the fallback", "in")])
+
+    def test_a_fallen_back_tab_returns_to_websocket_once_it_gets_through(self):
+        alice_id, dave_id = self.user("alice"), self.user("dave")
+        alice = self.tab(alice_id, dave_id, init_script=BLOCK_WEBSOCKET_UNTIL_CLEARED)
+        alice.wait_status("open", "poll")
+        dave = PollUser(self.server, dave_id)
+        dave.bind()
+        dave.join(alice_id)
+        # Tries that fail leave the long-poll connection alone.
+        attempts = lambda: alice.driver.execute_script("return window.__webSocketAttempts")
+        alice.wait_until(lambda: attempts() >= 4, "two more WebSocket tries")
+        self.assertEqual(alice.status(), ("open", "poll"))
+        dave.send(alice_id, "while WebSockets are blocked")
+        alice.wait_messages([("while WebSockets are blocked", "in")])
+
+        sessions_before = self.server.metric("switchboard_poll_sessions")
+        alice.driver.execute_script("window.__blockWebSocket = false;")
+        alice.wait_status("open", "ws")
+        self.assertNotIn("long-poll", alice.find("status").text)
+        self.assertFalse(alice.driver.find_element(By.ID, "banner").is_displayed())
+        dave.send(alice_id, "after the switch back")
+        alice.send("answer over WebSocket")
+        alice.wait_messages([("while WebSockets are blocked", "in"),
+                             ("after the switch back", "in"), ("answer over WebSocket", "out")])
+        alice.wait_until(lambda: alice.delivery_states() == ["delivered"], "a confirmation")
+        dave.wait_for(lambda: dave.received() == ["answer over WebSocket"], "the answer")
+        # The old long-poll session ended without telling dave that alice left.
+        alice.wait_until(lambda: self.server.metric("switchboard_poll_sessions") <
+                         sessions_before, "the long-poll session to end")
+        dave.poll(timeout=1)
+        self.assertEqual([e for e in dave.events if e["type"] == "exit"], [])
+        self.assertEqual(alice.messages()[:2], [("while WebSockets are blocked", "in"),
+                                                ("after the switch back", "in")])
 
     def test_websocket_is_chosen_first_when_it_works(self):
         alice = self.tab(self.user("alice"), self.user("dave"))

@@ -7,11 +7,33 @@ import { WebSocketTransport, webSocketURL } from './transport-ws.js';
 const REPLY_TIMEOUT_MS = 15000;
 
 /**
+ * Timings the browser tests shorten from minutes to seconds: their init script sets
+ * `window.switchboardTuning` before the page loads. Nothing else sets it.
+ */
+const tuning = globalThis.switchboardTuning ?? {};
+
+function tuned(name, fallback) {
+  const value = tuning[name];
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+/**
  * A connection that stayed up this long was healthy: its drop resets the backoff and the
  * count of WebSocket failures. 30 s is longer than a proxy that kills upgraded sockets
  * right away would allow, and shorter than a person's patience.
  */
-const STABLE_MS = 30000;
+const STABLE_MS = tuned('stableMs', 30000);
+
+/**
+ * After falling back to long-poll, the page tries WebSocket again after about this long
+ * (a laptop that left the network blocking WebSockets), doubling the wait after every try
+ * that fails and every further fallback, up to PROBE_MAX_MS.
+ */
+const PROBE_FIRST_MS = tuned('webSocketProbeMs', 60000);
+const PROBE_MAX_MS = 15 * 60000;
+
+/** While a tried WebSocket waits to take over, how often to look for a quiet moment. */
+const PROMOTE_RETRY_MS = 500;
 
 /**
  * In automatic mode, this many WebSocket attempts in a row that never got bound, while
@@ -47,8 +69,11 @@ export class ConnectionLost extends Error {
  * requests by `id`, reconnects with jittered exponential backoff and resumes with `since`.
  *
  * Modes: `ws` and `poll` use only that transport; `auto` starts with WebSocket and
- * switches to long-poll for the rest of the page's life when WebSocket keeps failing while
- * the server still answers plain HTTP (a proxy or firewall that kills upgrades).
+ * switches to long-poll when WebSocket keeps failing while the server still answers plain
+ * HTTP (a proxy or firewall that kills upgrades). From long-poll it tries WebSocket again
+ * now and then, in the background: the tried socket binds beside the long-poll session
+ * (the page drops the deliveries that arrive on both by `mid`), and only once it has stayed
+ * up for STABLE_MS does it take over and the long-poll session end.
  *
  * States reported to `onChange`: `connecting` (an attempt is under way), `open` (bound),
  * `offline` (waiting to retry, or stopped).
@@ -97,6 +122,11 @@ export class Connection {
     this.shortSessions = 0;
     this.attempt = 0;
     this.retryTimer = null;
+    // Half the first wait: the first fallback doubles it.
+    this.probeDelay = PROBE_FIRST_MS / 2;
+    this.probeTimer = null;
+    this.candidate = null;
+    this.candidateTimer = null;
     this.requestCount = 0;
     this.idPrefix = randomToken();
     this.poll = new LongPollTransport({
@@ -124,6 +154,7 @@ export class Connection {
   stop() {
     this.stopped = true;
     this.attempt += 1;
+    this.abandonProbe();
     clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.retryAt = null;
@@ -193,6 +224,7 @@ export class Connection {
 
   async connect() {
     const attempt = ++this.attempt;
+    this.abandonProbe();
     this.retryTimer = null;
     this.retryAt = null;
     this.setState('connecting');
@@ -202,17 +234,10 @@ export class Connection {
       onFrame: (frame) => this.receive(frame),
       onDrop: (error) => this.dropped(transport, error),
     });
-    const bind = { type: 'bind', uid: this.uid, id: this.nextId('bind') };
-    if (this.token) {
-      bind.token = this.token;
-    }
-    if (this.lastMid !== null) {
-      bind.since = this.lastMid;
-    }
 
     let reply;
     try {
-      reply = await transport.open(bind);
+      reply = await transport.open(this.bindEnvelope());
     } catch (error) {
       if (attempt === this.attempt) {
         await this.failed(transport, toTransportError(error), null);
@@ -229,6 +254,110 @@ export class Connection {
     this.failedOpens = 0;
     this.setState('open');
     this.onOpen({ gap: reply.gap === true, resumed: reply.resumed === true });
+    if (this.fellBack && transport === this.poll) {
+      this.scheduleProbe();
+    }
+  }
+
+  bindEnvelope() {
+    const bind = { type: 'bind', uid: this.uid, id: this.nextId('bind') };
+    if (this.token) {
+      bind.token = this.token;
+    }
+    if (this.lastMid !== null) {
+      bind.since = this.lastMid;
+    }
+    return bind;
+  }
+
+  scheduleProbe() {
+    clearTimeout(this.probeTimer);
+    const jittered = this.probeDelay * (0.75 + Math.random() * 0.5);
+    this.probeTimer = setTimeout(() => this.probeWebSocket(), jittered);
+  }
+
+  /** Tries a WebSocket beside the open long-poll session; see the class comment. */
+  async probeWebSocket() {
+    this.probeTimer = null;
+    if (this.stopped || !this.fellBack || this.state !== 'open' || this.candidate) {
+      return;
+    }
+    const candidate = new WebSocketTransport({
+      url: webSocketURL(window.location),
+      onFrame: (frame) => this.receive(frame),
+      onDrop: (error) => {
+        if (this.transport === candidate) {
+          this.dropped(candidate, error);
+        } else {
+          this.probeFailed(candidate);
+        }
+      },
+    });
+    this.candidate = candidate;
+    let reply;
+    try {
+      reply = await candidate.open(this.bindEnvelope());
+    } catch {
+      this.probeFailed(candidate);
+      return;
+    }
+    if (this.candidate !== candidate) {
+      candidate.close();
+      return;
+    }
+    const boundAt = Date.now();
+    this.candidateTimer = setTimeout(() => this.promote(candidate, reply, boundAt), STABLE_MS);
+  }
+
+  /** Hands the connection over to a WebSocket that stayed up through its trial. */
+  promote(candidate, reply, boundAt) {
+    this.candidateTimer = null;
+    if (this.candidate !== candidate) {
+      return;
+    }
+    if (this.pending.size > 0 || this.state !== 'open') {
+      // Replies still due on long-poll would be lost with its session: wait for a lull.
+      this.candidateTimer = setTimeout(() => this.promote(candidate, reply, boundAt),
+        PROMOTE_RETRY_MS);
+      return;
+    }
+    this.candidate = null;
+    // The socket is bound, so ending the session sends no `exit` to anyone; whatever the
+    // session still held also reached the socket or was replayed to it by `since`.
+    this.poll.close();
+    this.transport = candidate;
+    this.transportName = 'ws';
+    this.fellBack = false;
+    this.failedOpens = 0;
+    this.shortSessions = 0;
+    this.openedAt = boundAt;
+    this.setState('open');
+    if (reply.gap === true) {
+      this.onOpen({ gap: true, resumed: false });
+    }
+  }
+
+  probeFailed(candidate) {
+    if (this.candidate !== candidate) {
+      return;
+    }
+    this.abandonProbe();
+    this.probeDelay = Math.min(this.probeDelay * 2, PROBE_MAX_MS);
+    if (!this.stopped && this.fellBack && this.state === 'open') {
+      this.scheduleProbe();
+    }
+  }
+
+  abandonProbe() {
+    clearTimeout(this.probeTimer);
+    clearTimeout(this.candidateTimer);
+    this.probeTimer = null;
+    this.candidateTimer = null;
+    const candidate = this.candidate;
+    this.candidate = null;
+    if (candidate) {
+      candidate.close();
+    }
   }
 
   receive(frame) {
@@ -254,6 +383,7 @@ export class Connection {
       return;
     }
     this.transport = null;
+    this.abandonProbe();
     if (transport === this.poll) {
       // Keep the session id: the next attempt tries to resume the same session.
       this.poll.restart();
@@ -285,10 +415,9 @@ export class Connection {
       if (this.stopped) {
         return;
       }
-      // Limitation: once fallen back, the page stays on long-poll until it is reloaded;
-      // it does not probe whether WebSocket started working again.
       this.transportName = 'poll';
       this.fellBack = true;
+      this.probeDelay = Math.min(this.probeDelay * 2, PROBE_MAX_MS);
       this.backoff.reset();
       this.connect();
       return;

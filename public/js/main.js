@@ -14,6 +14,10 @@ const UID_KEY = 'switchboard.uid';
  */
 const TOKEN_KEY = 'switchboard.token';
 
+/** The banner shown while the page is on long-poll because WebSockets are blocked. */
+const FALLBACK_NOTICE = 'WebSockets do not get through on this network, so Switchboard ' +
+  'switched to HTTP long-poll. Chatting works the same.';
+
 const ui = Object.fromEntries([
   'status', 'retry-now', 'account', 'me', 'sign-out', 'banner', 'banner-text', 'banner-close',
   'sign-in', 'sign-in-form', 'uid', 'token', 'token-details', 'sign-in-error', 'chat',
@@ -173,8 +177,13 @@ function showConnection(snapshot) {
     : 'Write a message (sent when back online)';
   if (snapshot.fellBack && !session.toldAboutFallback) {
     session.toldAboutFallback = true;
-    showBanner('WebSockets do not get through on this network, so Switchboard switched to ' +
-      'HTTP long-poll. Chatting works the same.');
+    showBanner(FALLBACK_NOTICE);
+  } else if (!snapshot.fellBack && session.toldAboutFallback && snapshot.state === 'open') {
+    // Back on WebSocket: the notice no longer holds.
+    session.toldAboutFallback = false;
+    if (ui.bannerText.textContent === FALLBACK_NOTICE) {
+      hideBanner();
+    }
   }
 }
 
