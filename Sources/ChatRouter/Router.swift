@@ -187,8 +187,23 @@ public final class Router {
             guard bound == uid else {
                 return self.error(409, "connection already bound to another uid", for: envelope)
             }
-            return RouterOutput(
-                reply: ServerFrame(type: "bind", msg: "ok", uid: uid, id: envelope.id, gap: false))
+            guard let since = envelope.since else {
+                return RouterOutput(
+                    reply: ServerFrame(
+                        type: "bind", msg: "ok", uid: uid, id: envelope.id, gap: false))
+            }
+            // Binding again changes nothing, but a `since` is still a question a client may
+            // ask on a socket it kept (a resume after a token refresh): it gets the replay and
+            // an honest `gap`, never a "nothing missed" it did not check. Messages held for
+            // a replay under way are in the inbox below the new bound, so they come again
+            // from there instead of twice.
+            connection.replay = ReplayState(upperBound: self.store.lastAssignedMid, since: since)
+            self.connections[id] = connection
+            var output = self.nextReplay(for: id)
+            output.reply = ServerFrame(
+                type: "bind", msg: "ok", uid: uid, id: envelope.id,
+                gap: self.store.hasGap(recipient: uid, since: since))
+            return output
         }
 
         connection.uid = uid

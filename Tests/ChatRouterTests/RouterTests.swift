@@ -405,6 +405,60 @@ import Testing
         #expect(frames.compactMap(\.mid) == [3, 4])
     }
 
+    @Test func bindingAgainWithSinceReplaysAndReportsTheGap() {
+        let harness = RouterHarness(store: MemoryStore(maxMessagesPerUser: 2))
+        let bob = harness.bound("bob")
+        let alice = harness.bound("alice")
+        for text in ["1", "2", "3", "4"] {
+            harness.send(ClientEnvelope(type: .send, touid: "bob", msg: text), from: alice)
+        }
+        harness.take(bob)
+        harness.send(ClientEnvelope(type: .bind, uid: "bob", id: "again", since: 0), from: bob)
+        #expect(
+            harness.take(bob) == [
+                ServerFrame(type: "bind", msg: "ok", uid: "bob", id: "again", gap: true),
+                .message("3", from: "alice", to: "bob", mid: 3, ts: harness.now),
+                .message("4", from: "alice", to: "bob", mid: 4, ts: harness.now),
+            ])
+        harness.send(ClientEnvelope(type: .bind, uid: "bob", since: 3), from: bob)
+        #expect(
+            harness.take(bob) == [
+                ServerFrame(type: "bind", msg: "ok", uid: "bob", gap: false),
+                .message("4", from: "alice", to: "bob", mid: 4, ts: harness.now),
+            ])
+        #expect(harness.router.connections(of: "bob") == [bob])
+    }
+
+    @Test func bindingAgainDuringAReplayDeliversEachMessageOnce() {
+        var configuration = RouterConfiguration()
+        configuration.replayChunkMessages = 2
+        let harness = RouterHarness(configuration: configuration)
+        let alice = harness.bound("alice")
+        for index in 1...5 {
+            harness.send(ClientEnvelope(type: .send, touid: "bob", msg: "\(index)"), from: alice)
+        }
+        let bob = harness.connect()
+        let first = harness.router.receive(
+            ClientEnvelope(type: .bind, uid: "bob"), from: bob, now: harness.now)
+        #expect(first.deliveries.compactMap(\.frame.mid) == [1, 2])
+        // A live message arrives while the replay is under way: it is held for after it.
+        let live = harness.router.receive(
+            ClientEnvelope(type: .send, touid: "bob", msg: "6"), from: alice, now: harness.now)
+        #expect(live.deliveries.isEmpty)
+        let again = harness.router.receive(
+            ClientEnvelope(type: .bind, uid: "bob", since: 2), from: bob, now: harness.now)
+        var mids = again.deliveries.compactMap(\.frame.mid)
+        var pending = again.replayPending
+        var rounds = 0
+        while !pending.isEmpty && rounds < 10 {
+            let next = harness.router.nextReplay(for: bob)
+            mids += next.deliveries.compactMap(\.frame.mid)
+            pending = next.replayPending
+            rounds += 1
+        }
+        #expect(mids == [3, 4, 5, 6])
+    }
+
     @Test func retentionByAgeDropsDeliveredMessages() {
         let harness = RouterHarness(store: MemoryStore(retentionSeconds: 10))
         let bob = harness.bound("bob")
