@@ -48,6 +48,13 @@ public final class MemoryStore: MessageStore {
             return low
         }
 
+        /// Puts back a message retention dropped, pending, at its place in `mid` order.
+        mutating func restore(_ message: StoredMessage) {
+            self.entries.insert(
+                Entry(message: message, isPending: true), at: self.firstIndex(after: message.mid))
+            self.pendingCount += 1
+        }
+
         mutating func remove(at index: Int) {
             let mid = self.entries[index].message.mid
             self.droppedThroughMid = max(self.droppedThroughMid, mid)
@@ -137,8 +144,15 @@ public final class MemoryStore: MessageStore {
         self.setPending(false, recipient: recipient, mids: mids)
     }
 
-    public func requeue(recipient: String, mids: [UInt64]) {
-        self.setPending(true, recipient: recipient, mids: mids)
+    public func requeue(_ messages: [StoredMessage]) {
+        for message in messages {
+            let recipient = message.recipient
+            if self.inboxes[recipient]?.index(of: message.mid) != nil {
+                self.setPending(true, recipient: recipient, mids: [message.mid])
+                continue
+            }
+            self.inboxes[recipient, default: Inbox()].restore(message)
+        }
     }
 
     private func setPending(_ pending: Bool, recipient: String, mids: [UInt64]) {

@@ -75,9 +75,11 @@ public protocol MessageStore: AnyObject {
     /// Marks messages as handed to a connection: they leave the offline queue.
     func markDelivered(recipient: String, mids: [UInt64])
 
-    /// Puts messages back into the offline queue (their connection died before they reached
-    /// the client). Messages already pruned are skipped.
-    func requeue(recipient: String, mids: [UInt64])
+    /// Puts messages back into their recipients' offline queues (their connection died before
+    /// they reached the client). A message retention has dropped meanwhile (the cap evicts
+    /// delivered messages, and one delivered live to a full inbox is never kept) is stored
+    /// again, pending, even beyond the cap: it was accepted and its recipient never got it.
+    func requeue(_ messages: [StoredMessage])
 
     /// Inbox messages with `cursor < mid <= upperBound`, in `mid` order, at most `limit`:
     /// the pending ones, plus every one above `since` when `since` is given.

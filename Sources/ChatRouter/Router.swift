@@ -68,12 +68,13 @@ public final class Router {
 
     /// Forgets a connection that closed, dropped or expired.
     ///
-    /// `undelivered` are the `mid`s of chat messages the transport still held for it (not
+    /// `undelivered` are the chat messages the transport still held for it (not
     /// written to the socket, or not acknowledged over long-poll). Each goes back to the
     /// offline queue unless another live connection of the same user received it. When this
     /// was the user's last connection, everyone in the user's joined conversations gets an
     /// `exit` notice.
-    public func disconnect(_ id: ConnectionID, undelivered: [UInt64] = []) -> RouterOutput {
+    public func disconnect(_ id: ConnectionID, undelivered: [StoredMessage] = []) -> RouterOutput
+    {
         var output = RouterOutput()
         guard let connection = self.connections.removeValue(forKey: id) else { return output }
         self.statistics.connections = self.connections.count
@@ -81,7 +82,7 @@ public final class Router {
         self.statistics.boundConnections -= 1
 
         self.users[uid, default: UserState()].connections.removeAll { $0 == id }
-        let held = connection.replay?.held.compactMap(\.mid) ?? []
+        let held = connection.replay?.held.compactMap(\.deliveredMessage) ?? []
         self.requeue(undelivered + held, of: uid, into: &output)
 
         if let user = self.users[uid], user.connections.isEmpty {
@@ -98,14 +99,17 @@ public final class Router {
     /// live, and replays them at once to those live connections that bound after them (and so
     /// never had them), unless such a connection is replaying already; it then gets them at
     /// its next bind.
-    private func requeue(_ mids: [UInt64], of uid: String, into output: inout RouterOutput) {
-        guard !mids.isEmpty else { return }
+    private func requeue(
+        _ messages: [StoredMessage], of uid: String, into output: inout RouterOutput
+    ) {
+        guard !messages.isEmpty else { return }
         let others = self.connections(of: uid)
-        let lost = mids.filter { mid in
-            !others.contains { (self.connections[$0]?.boundAtMid ?? .max) < mid }
+        let lost = messages.filter { message in
+            message.recipient == uid
+                && !others.contains { (self.connections[$0]?.boundAtMid ?? .max) < message.mid }
         }
         guard !lost.isEmpty else { return }
-        self.store.requeue(recipient: uid, mids: lost.sorted())
+        self.store.requeue(lost.sorted { $0.mid < $1.mid })
         self.statistics.requeued += lost.count
         for other in others where self.connections[other]?.replay == nil {
             self.connections[other]?.replay = ReplayState(

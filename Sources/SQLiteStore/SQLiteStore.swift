@@ -277,8 +277,21 @@ public final class SQLiteStore: MessageStore {
         self.setPending(false, recipient: recipient, mids: mids)
     }
 
-    public func requeue(recipient: String, mids: [UInt64]) {
-        self.setPending(true, recipient: recipient, mids: mids)
+    public func requeue(_ messages: [StoredMessage]) {
+        guard !messages.isEmpty else { return }
+        _ = self.attempt { () throws(SQLiteFailure) -> Void in
+            for message in messages {
+                try self.write(
+                    self.statements.requeueMessage,
+                    [
+                        .integer(Int64(sqliteClamping: message.mid)), .text(message.recipient),
+                        .text(message.sender), .text(message.text), .integer(message.timestamp),
+                        .integer(message.timestamp),
+                    ])
+                // A restored row changes the count; the next use reads it afresh.
+                self.inboxes[message.recipient] = nil
+            }
+        }
     }
 
     private func setPending(_ pending: Bool, recipient: String, mids: [UInt64]) {

@@ -21,6 +21,9 @@ struct StoreStatements {
     let deleteMessage: SQLiteStatement
     /// ?1 mid, ?2 recipient, ?3 the new pending flag.
     let setPending: SQLiteStatement
+    /// ?1 mid, ?2 recipient, ?3 sender, ?4 body, ?5 sent_at, ?6 accepted_at: marks the message
+    /// pending, storing it again if retention dropped it; another user's row is left alone.
+    let requeueMessage: SQLiteStatement
     /// ?1 recipient.
     let countInbox: SQLiteStatement
     /// ?1 recipient.
@@ -66,6 +69,12 @@ struct StoreStatements {
         self.deleteMessage = try database.prepare("DELETE FROM messages WHERE mid = ?1")
         self.setPending = try database.prepare(
             "UPDATE messages SET pending = ?3 WHERE mid = ?1 AND recipient = ?2 AND pending <> ?3")
+        self.requeueMessage = try database.prepare(
+            """
+            INSERT INTO messages (mid, recipient, sender, body, sent_at, accepted_at, pending)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)
+            ON CONFLICT (mid) DO UPDATE SET pending = 1 WHERE recipient = excluded.recipient
+            """)
         self.countInbox = try database.prepare(
             "SELECT count(*) FROM messages WHERE recipient = ?1")
         self.countPending = try database.prepare(

@@ -8,6 +8,8 @@ final class RouterHarness {
     let store: MemoryStore
     let router: Router
     private(set) var received: [ConnectionID: [ServerFrame]] = [:]
+    /// Every chat message handed to some connection, by mid, as a transport would keep it.
+    private(set) var handedOver: [UInt64: StoredMessage] = [:]
     private var nextID: UInt64 = 1
     var now: Int64 = 1_700_000_000_000
 
@@ -45,10 +47,12 @@ final class RouterHarness {
         return output
     }
 
-    /// Closes a connection as a transport would, with the mids it never handed over.
+    /// Closes a connection as a transport would, with the messages (named by mid) it never
+    /// handed over.
     @discardableResult
     func close(_ id: ConnectionID, undelivered: [UInt64] = []) -> RouterOutput {
-        let output = self.router.disconnect(id, undelivered: undelivered)
+        let messages = undelivered.map { self.handedOver[$0]! }
+        let output = self.router.disconnect(id, undelivered: messages)
         self.apply(output, requester: nil)
         return output
     }
@@ -58,6 +62,9 @@ final class RouterHarness {
             self.received[requester, default: []].append(reply)
         }
         for delivery in output.deliveries {
+            if let message = delivery.frame.deliveredMessage {
+                self.handedOver[message.mid] = message
+            }
             for target in delivery.targets {
                 self.received[target, default: []].append(delivery.frame)
             }

@@ -533,7 +533,9 @@ import Testing
             ClientEnvelope(type: .send, touid: "bob", msg: big), from: alice, now: harness.now)
         #expect(second.overflowed == [bob])
         // Closing it puts the held messages back in the queue for the next bind.
-        _ = harness.router.disconnect(bob, undelivered: [1])
+        let firstMessage = StoredMessage(
+            mid: 1, sender: "alice", recipient: "bob", text: "q1", timestamp: harness.now)
+        _ = harness.router.disconnect(bob, undelivered: [firstMessage])
         let again = harness.bound("bob")
         #expect(harness.take(again).compactMap(\.mid) == [1, 2, 3, 4])
     }

@@ -84,17 +84,45 @@ import Testing
     }
 
     @Test(arguments: StoreKind.allCases)
-    func requeuePutsDeliveredMessagesBackAndSkipsUnknownOnes(kind: StoreKind) throws {
+    func requeuePutsDeliveredMessagesBack(kind: StoreKind) throws {
         let subject = try StoreUnderTest(kind)
-        let first = try subject.add(to: "bob", pending: false)
+        try subject.add(to: "bob", pending: false)
         let second = try subject.add(to: "bob", pending: false)
-        subject.store.requeue(recipient: "bob", mids: [second, 999_999])
-        subject.store.requeue(recipient: "nobody", mids: [first])
+        subject.store.requeue([Self.message(second, to: "bob")])
         try subject.restart()
         #expect(subject.mids(for: "bob") == [second])
         #expect(subject.store.pendingCount(recipient: "bob") == 1)
-        subject.store.requeue(recipient: "bob", mids: [second])
+        subject.store.requeue([Self.message(second, to: "bob")])
         #expect(subject.store.pendingCount(recipient: "bob") == 1)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func requeueRestoresWhatTheCapEvictedInMidOrderBeyondTheCap(kind: StoreKind) throws {
+        let subject = try StoreUnderTest(kind, maxMessagesPerUser: 2)
+        var mids: [UInt64] = []
+        for index in 0..<5 {
+            mids.append(try subject.add(to: "bob", text: "text \(index)", pending: false))
+        }
+        // The cap of 2 kept only the last two; a connection that never got any of them dies.
+        #expect(subject.mids(for: "bob", since: 0) == Array(mids.suffix(2)))
+        subject.store.requeue(
+            mids.enumerated().map { Self.message($1, to: "bob", text: "text \($0)") })
+        try subject.restart()
+        let queued = subject.store.messages(
+            for: "bob", after: 0, through: UInt64.max, since: nil, limit: 100)
+        #expect(queued.map(\.mid) == mids)
+        #expect(queued.map(\.text) == (0..<5).map { "text \($0)" })
+        #expect(queued.map(\.timestamp) == Array(repeating: 1_000, count: 5))
+        #expect(subject.store.pendingCount(recipient: "bob") == 5)
+        // Delivered again, they are ordinary inbox messages under the cap once more.
+        subject.store.markDelivered(recipient: "bob", mids: mids)
+        try subject.add(to: "bob", pending: false)
+        #expect(subject.store.pendingCount(recipient: "bob") == 0)
+    }
+
+    static func message(_ mid: UInt64, to recipient: String, text: String = "hi") -> StoredMessage
+    {
+        StoredMessage(mid: mid, sender: "alice", recipient: recipient, text: text, timestamp: 1_000)
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -237,12 +265,13 @@ import Testing
         let forBob = try subject.add(to: "bob", pending: true)
         let forCarol = try subject.add(to: "carol", pending: false)
         subject.store.markDelivered(recipient: "carol", mids: [forBob])
-        subject.store.requeue(recipient: "bob", mids: [forCarol])
+        // A message addressed to carol never lands in bob's queue, whoever asks.
+        subject.store.requeue([Self.message(forCarol, to: "carol")])
         try subject.restart()
         #expect(subject.mids(for: "bob", since: 0) == [forBob])
         #expect(subject.mids(for: "carol", since: 0) == [forCarol])
         #expect(subject.store.pendingCount(recipient: "bob") == 1)
-        #expect(subject.store.pendingCount(recipient: "carol") == 0)
+        #expect(subject.store.pendingCount(recipient: "carol") == 1)
     }
 
     @Test(arguments: StoreKind.allCases)

@@ -1,4 +1,5 @@
 import Foundation
+import SQLiteStore
 import Testing
 
 @testable import SwitchboardServer
@@ -201,6 +202,49 @@ import Testing
             if let mid = event.mid { received.append(mid) }
         }
         #expect(received == mids, "nothing lost: every message comes back in order")
+    }
+
+    /// bob's session holds 8 unacknowledged messages when it ends, and the inbox keeps only 5:
+    /// the session's own copies go back to the offline queue, so none is lost.
+    @Test(arguments: [false, true])
+    func endedSessionLosesNothingTheInboxCapDropped(durable: Bool) throws {
+        let server: TestServer
+        if durable {
+            let folder = try TemporaryDirectory()
+            try folder.write("index.html", "x")
+            var configuration = ServerConfiguration()
+            configuration.port = 0
+            configuration.publicDirectory = folder.path
+            let store = try SQLiteStore(
+                path: folder.path + "/store.db",
+                configuration: SQLiteStoreConfiguration(maxMessagesPerUser: 5))
+            let logger = Logger(label: "test", threshold: .error, sink: MemoryLogSink())
+            let switchboard = try SwitchboardServer(
+                configuration: configuration, logger: logger, store: store)
+            server = try TestServer(wrapping: switchboard, directory: folder)
+        } else {
+            server = try TestServer { $0.inboxMaxMessages = 5 }
+        }
+        let bob = try Self.bound("bob", port: server.port)
+        let alice = try Self.bound("alice", port: server.port)
+        var mids: [UInt64] = []
+        for index in 0..<8 {
+            let reply = try alice.request(["type": "send", "touid": "bob", "msg": "m\(index)"])
+            #expect(reply.msg == "delivered")
+            if let mid = reply.mid { mids.append(mid) }
+        }
+        // bob reads them all without acknowledging any, then leaves.
+        let unacknowledged = try HTTPTestClient.request(
+            port: server.port, path: "/v1/poll?sid=\(bob.sid!)&ack=0&timeout=0")
+        #expect(unacknowledged.status == 200)
+        try bob.disconnect()
+        let returning = try Self.bound("bob", port: server.port)
+        var received: [Frame] = []
+        while received.count < mids.count, let event = try? returning.nextEvent() {
+            received.append(event)
+        }
+        #expect(received.compactMap(\.mid) == mids)
+        #expect(received.map(\.msg) == (0..<8).map { "m\($0)" })
     }
 
     @Test func metricsCountSessionsAndParkedPolls() throws {

@@ -1,3 +1,4 @@
+import ChatRouter
 import Testing
 
 @testable import SwitchboardServer
@@ -8,9 +9,14 @@ import Testing
         _ buffer: inout OutboundBuffer, _ size: Int, mid: UInt64?, counts: Bool = true,
         byte: UInt8 = 1
     ) {
-        buffer.append(mid: mid, chargedBytes: counts ? size : 0) {
+        buffer.append(message: mid.map(Self.message), chargedBytes: counts ? size : 0) {
             $0 += [UInt8](repeating: byte, count: size)
         }
+    }
+
+    /// A chat message as the hub hands it over, named by its mid.
+    static func message(_ mid: UInt64) -> StoredMessage {
+        StoredMessage(mid: mid, sender: "a", recipient: "b", text: "m\(mid)", timestamp: 1)
     }
 
     /// Flushes at most `limit` bytes, as a kernel with a full buffer would accept.
@@ -29,16 +35,16 @@ import Testing
         self.frame(&buffer, 10, mid: 1)
         self.frame(&buffer, 10, mid: nil)
         self.frame(&buffer, 10, mid: 3)
-        #expect(buffer.unwrittenMids == [1, 3])
+        #expect(buffer.unwrittenMessages.map(\.mid) == [1, 3])
         #expect(buffer.countedBytes == 30)
         _ = self.write(&buffer, limit: 15)
-        #expect(buffer.unwrittenMids == [3], "mid 1 fully written")
+        #expect(buffer.unwrittenMessages.map(\.mid) == [3], "mid 1 fully written")
         #expect(buffer.countedBytes == 20)
         _ = self.write(&buffer, limit: 14)
-        #expect(buffer.unwrittenMids == [3], "one byte of mid 3 still unwritten")
+        #expect(buffer.unwrittenMessages.map(\.mid) == [3], "one byte of mid 3 still unwritten")
         _ = self.write(&buffer, limit: 100)
         #expect(buffer.isEmpty)
-        #expect(buffer.unwrittenMids.isEmpty)
+        #expect(buffer.unwrittenMessages.map(\.mid).isEmpty)
         #expect(buffer.countedBytes == 0)
     }
 
@@ -55,7 +61,7 @@ import Testing
         self.frame(&buffer, 10, mid: 2, byte: 0xB)
         self.frame(&buffer, 10, mid: 3, byte: 0xC)
         _ = self.write(&buffer, limit: 4)
-        #expect(buffer.discardUnstartedFrames() == [2, 3])
+        #expect(buffer.discardUnstartedFrames().map(\.mid) == [2, 3])
         #expect(buffer.pendingCount == 6, "the rest of frame 1 only")
         #expect(buffer.countedBytes == 10)
         let rest = self.write(&buffer, limit: 100)
@@ -64,8 +70,12 @@ import Testing
 
     @Test func chargesAreReleasedExactlyWhateverTheEncodedSize() {
         var buffer = OutboundBuffer()
-        buffer.append(mid: 1, chargedBytes: 140) { $0 += [UInt8](repeating: 0, count: 37) }
-        buffer.append(mid: 2, chargedBytes: 90) { $0 += [UInt8](repeating: 0, count: 95) }
+        buffer.append(message: Self.message(1), chargedBytes: 140) {
+            $0 += [UInt8](repeating: 0, count: 37)
+        }
+        buffer.append(message: Self.message(2), chargedBytes: 90) {
+            $0 += [UInt8](repeating: 0, count: 95)
+        }
         #expect(buffer.countedBytes == 230)
         _ = self.write(&buffer, limit: 37)
         #expect(buffer.countedBytes == 90)
@@ -78,19 +88,19 @@ import Testing
         self.frame(&buffer, 10, mid: 1)
         self.frame(&buffer, 10, mid: 2)
         _ = self.write(&buffer, limit: 10)
-        #expect(buffer.discardUnstartedFrames() == [2])
+        #expect(buffer.discardUnstartedFrames().map(\.mid) == [2])
         #expect(buffer.isEmpty)
         #expect(buffer.countedBytes == 0)
         self.frame(&buffer, 5, mid: 9)
-        #expect(buffer.unwrittenMids == [9], "usable after a discard")
+        #expect(buffer.unwrittenMessages.map(\.mid) == [9], "usable after a discard")
     }
 
     @Test func compactionKeepsOffsetsRight() {
         var buffer = OutboundBuffer()
         for mid in 1...40 { self.frame(&buffer, 4096, mid: UInt64(mid)) }
         _ = self.write(&buffer, limit: 4096 * 30 + 100)
-        #expect(buffer.unwrittenMids == Array(31...40))
-        #expect(buffer.discardUnstartedFrames() == Array(32...40))
+        #expect(buffer.unwrittenMessages.map(\.mid) == Array(31...40))
+        #expect(buffer.discardUnstartedFrames().map(\.mid) == Array(32...40))
         #expect(buffer.pendingCount == 4096 - 100)
         _ = self.write(&buffer, limit: 10_000)
         #expect(buffer.isEmpty)

@@ -20,8 +20,8 @@ final class FailingCommitStore: MessageStore {
     func markDelivered(recipient: String, mids: [UInt64]) {
         self.inner.markDelivered(recipient: recipient, mids: mids)
     }
-    func requeue(recipient: String, mids: [UInt64]) {
-        self.inner.requeue(recipient: recipient, mids: mids)
+    func requeue(_ messages: [StoredMessage]) {
+        self.inner.requeue(messages)
     }
     func messages(
         for recipient: String, after cursor: UInt64, through upperBound: UInt64, since: UInt64?,

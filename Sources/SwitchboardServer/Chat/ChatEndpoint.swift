@@ -9,11 +9,12 @@ protocol ChatEndpoint: AnyObject, Sendable {
     /// The router's name for this endpoint.
     var connectionID: ConnectionID { get }
 
-    /// Queues one frame. `mid` is set for chat messages (so an undelivered one can be reported
-    /// when the endpoint closes). Replayed frames do not count toward the outbound bound.
+    /// Queues one frame. `message` is set for chat messages (so an undelivered one can be
+    /// put back whole when the endpoint closes). Replayed frames do not count toward the
+    /// outbound bound.
     /// Returns false when the bound is exceeded: the frame was not queued and the endpoint
     /// must now close as a slow consumer.
-    func enqueue(_ frame: EncodedFrame, mid: UInt64?, countsTowardBound: Bool) -> Bool
+    func enqueue(_ frame: EncodedFrame, message: StoredMessage?, countsTowardBound: Bool) -> Bool
 
     /// Closes the endpoint because its client does not keep up; what it still held is
     /// reported back through `ChatHub.close` when it is gone.
@@ -23,8 +24,8 @@ protocol ChatEndpoint: AnyObject, Sendable {
     /// `ChatHub.pullReplay` once its queue has drained.
     func replayBecameAvailable()
 
-    /// Called by the hub, under its lock, when the endpoint is being removed: the mids of chat
+    /// Called by the hub, under its lock, when the endpoint is being removed: the chat
     /// messages it still holds that never reached its client. After this, the hub sends it
     /// nothing more, so nothing can slip between this answer and the requeue.
-    func drainUndelivered() -> [UInt64]
+    func drainUndelivered() -> [StoredMessage]
 }

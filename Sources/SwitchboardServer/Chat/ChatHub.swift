@@ -160,10 +160,10 @@ final class ChatHub: Sendable {
         }
     }
 
-    /// Forgets an endpoint that closed. `undelivered` are mids the caller knows never reached
+    /// Forgets an endpoint that closed. `undelivered` are messages the caller knows never reached
     /// the client; the endpoint adds what it still holds. They go back to the offline queue
     /// unless another connection of the user has them.
-    func close(_ id: ConnectionID, undelivered: [UInt64] = []) {
+    func close(_ id: ConnectionID, undelivered: [StoredMessage] = []) {
         self.state.withLock { state in
             let held = state.endpoints.removeValue(forKey: id)?.drainUndelivered() ?? []
             let output = state.router.disconnect(id, undelivered: undelivered + held)
@@ -199,16 +199,17 @@ final class ChatHub: Sendable {
         _ output: RouterOutput, replyTo requester: ConnectionID?, in state: inout State
     ) {
         if let requester, let reply = output.reply, let endpoint = state.endpoints[requester] {
-            if !endpoint.enqueue(EncodedFrame(reply), mid: nil, countsTowardBound: true) {
+            if !endpoint.enqueue(EncodedFrame(reply), message: nil, countsTowardBound: true) {
                 endpoint.closeAsSlowConsumer()
             }
         }
         for delivery in output.deliveries {
             let encoded = EncodedFrame(delivery.frame)
+            let message = delivery.frame.deliveredMessage
             for target in delivery.targets {
                 guard let endpoint = state.endpoints[target] else { continue }
                 let counts = !delivery.isReplay
-                if !endpoint.enqueue(encoded, mid: delivery.frame.mid, countsTowardBound: counts) {
+                if !endpoint.enqueue(encoded, message: message, countsTowardBound: counts) {
                     endpoint.closeAsSlowConsumer()
                 }
             }

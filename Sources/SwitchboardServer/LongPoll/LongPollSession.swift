@@ -15,7 +15,7 @@ final class LongPollSession: ChatEndpoint {
     private struct QueuedEvent {
         var seq: UInt64
         var frame: EncodedFrame
-        var mid: UInt64?
+        var message: StoredMessage?
         var countsTowardBound: Bool
     }
 
@@ -50,11 +50,11 @@ final class LongPollSession: ChatEndpoint {
 
     // MARK: ChatEndpoint
 
-    func enqueue(_ frame: EncodedFrame, mid: UInt64?, countsTowardBound: Bool) -> Bool {
+    func enqueue(_ frame: EncodedFrame, message: StoredMessage?, countsTowardBound: Bool) -> Bool {
         let size = frame.bytes.count + 16
         let (accepted, waiter): (Bool, PollWaiter?) = self.state.withLock { state in
             // The frame is recorded even when it overflows the bound (or the session has
-            // ended), so that `drainUndelivered` reports its mid for requeueing; the session
+            // ended), so that `drainUndelivered` reports its message for requeueing; the session
             // never serves it, because an overflow ends the session.
             let overflows =
                 countsTowardBound && state.ended == nil
@@ -62,7 +62,7 @@ final class LongPollSession: ChatEndpoint {
             state.lastSeq += 1
             state.events.append(
                 QueuedEvent(
-                    seq: state.lastSeq, frame: frame, mid: mid,
+                    seq: state.lastSeq, frame: frame, message: message,
                     countsTowardBound: countsTowardBound))
             if countsTowardBound { state.countedBytes += size }
             return (!overflows, overflows ? nil : state.waiter)
@@ -81,12 +81,12 @@ final class LongPollSession: ChatEndpoint {
         self.state.withLock { $0.replayAvailable = true }
     }
 
-    func drainUndelivered() -> [UInt64] {
+    func drainUndelivered() -> [StoredMessage] {
         self.state.withLock { state in
-            let mids = state.events.compactMap(\.mid)
+            let messages = state.events.compactMap(\.message)
             state.events = []
             state.countedBytes = 0
-            return mids
+            return messages
         }
     }
 

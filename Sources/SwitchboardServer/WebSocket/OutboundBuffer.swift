@@ -1,3 +1,5 @@
+import ChatRouter
+
 /// Bytes waiting to be written to one socket, with a marker per chat message so that, if the
 /// connection dies, the messages that never fully left can be reported for requeueing.
 ///
@@ -6,7 +8,7 @@
 struct OutboundBuffer {
     private(set) var bytes: [UInt8] = []
     private var readOffset = 0
-    private var markers: [(end: Int, mid: UInt64)] = []
+    private var markers: [(end: Int, message: StoredMessage)] = []
     private var markerStart = 0
     /// Charges of the frames queued and not yet written (see `append`).
     private(set) var countedBytes = 0
@@ -21,16 +23,18 @@ struct OutboundBuffer {
     var pendingCount: Int { self.bytes.count - self.readOffset }
     var isEmpty: Bool { self.pendingCount == 0 }
 
-    /// Appends a whole frame produced by `write`. `mid` marks a chat message; `chargedBytes` is
+    /// Appends a whole frame produced by `write`. `message` marks a chat message; `chargedBytes` is
     /// what the frame was charged against the slow-consumer bound when it was queued (0: not
     /// counted), and exactly that is released once it is written, so the endpoint's running
     /// total returns to zero whatever the frame's encoded size (compression changes it).
-    mutating func append(mid: UInt64?, chargedBytes: Int = 0, _ write: (inout [UInt8]) -> Void) {
+    mutating func append(
+        message: StoredMessage?, chargedBytes: Int = 0, _ write: (inout [UInt8]) -> Void
+    ) {
         let start = self.bytes.count
         write(&self.bytes)
         let end = self.bytes.count
         self.frameEnds.append((start, end))
-        if let mid { self.markers.append((end, mid)) }
+        if let message { self.markers.append((end, message)) }
         if chargedBytes > 0 {
             self.countedBytes += chargedBytes
             self.countedMarkers.append((end, chargedBytes))
@@ -67,19 +71,20 @@ struct OutboundBuffer {
     }
 
     /// Drops every frame not yet begun (the one being written is kept whole: cutting it would
-    /// corrupt the stream) and returns the mids it held. Used before a slow consumer's Close
-    /// frame, so that the Close is next in line instead of behind megabytes it will never read.
-    mutating func discardUnstartedFrames() -> [UInt64] {
+    /// corrupt the stream) and returns the chat messages it held. Used before a slow
+    /// consumer's Close frame, so that the Close is next in line instead of behind megabytes it
+    /// will never read.
+    mutating func discardUnstartedFrames() -> [StoredMessage] {
         guard self.frameEndStart < self.frameEnds.count else { return [] }
         let first = self.frameEnds[self.frameEndStart]
         // The first unwritten frame is kept only if some of it already left.
         let keepsFirst = first.start < self.readOffset
         let keepThrough = keepsFirst ? first.end : first.start
-        var dropped: [UInt64] = []
+        var dropped: [StoredMessage] = []
         while let last = self.markers.last, self.markers.count > self.markerStart,
             last.end > keepThrough
         {
-            dropped.append(last.mid)
+            dropped.append(last.message)
             self.markers.removeLast()
         }
         while let last = self.countedMarkers.last, self.countedMarkers.count > self.countedStart,
@@ -93,9 +98,9 @@ struct OutboundBuffer {
         return dropped.reversed()
     }
 
-    /// The mids of messages not completely written.
-    var unwrittenMids: [UInt64] {
-        self.markers[self.markerStart...].map(\.mid)
+    /// The chat messages not completely written.
+    var unwrittenMessages: [StoredMessage] {
+        self.markers[self.markerStart...].map(\.message)
     }
 
     private mutating func compactIfWorthIt() {
@@ -114,7 +119,7 @@ struct OutboundBuffer {
         let shift = self.readOffset
         self.bytes.removeFirst(shift)
         self.readOffset = 0
-        self.markers = self.markers[self.markerStart...].map { ($0.end - shift, $0.mid) }
+        self.markers = self.markers[self.markerStart...].map { ($0.end - shift, $0.message) }
         self.markerStart = 0
         self.countedMarkers = self.countedMarkers[self.countedStart...].map {
             ($0.end - shift, $0.size)

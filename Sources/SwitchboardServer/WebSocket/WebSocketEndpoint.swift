@@ -16,8 +16,8 @@ final class WebSocketEndpoint: ChatEndpoint {
     let queuedBytes = Atomic<Int>(0)
     let replayAvailable = Atomic<Bool>(false)
     private let isClosing = Atomic<Bool>(false)
-    /// Mids refused after the endpoint started closing (or that overflowed it).
-    private let refusedMids = Lock<[UInt64]>([])
+    /// Chat messages refused after the endpoint started closing (or that overflowed it).
+    private let refusedMessages = Lock<[StoredMessage]>([])
 
     init(connectionID: ConnectionID, token: UInt64, loop: WebSocketLoop, queueLimitBytes: Int) {
         self.connectionID = connectionID
@@ -29,9 +29,9 @@ final class WebSocketEndpoint: ChatEndpoint {
     /// The number of bytes a frame is charged against the bound: its JSON plus frame header.
     static func chargedSize(of frame: EncodedFrame) -> Int { frame.bytes.count + 10 }
 
-    func enqueue(_ frame: EncodedFrame, mid: UInt64?, countsTowardBound: Bool) -> Bool {
+    func enqueue(_ frame: EncodedFrame, message: StoredMessage?, countsTowardBound: Bool) -> Bool {
         if self.isClosing.load(ordering: .acquiring) {
-            if let mid { self.refusedMids.withLock { $0.append(mid) } }
+            if let message { self.refusedMessages.withLock { $0.append(message) } }
             return true
         }
         let size = Self.chargedSize(of: frame)
@@ -39,13 +39,14 @@ final class WebSocketEndpoint: ChatEndpoint {
             let queued = self.queuedBytes.add(size, ordering: .relaxed).newValue
             if queued > self.queueLimitBytes {
                 self.queuedBytes.subtract(size, ordering: .relaxed)
-                if let mid { self.refusedMids.withLock { $0.append(mid) } }
+                if let message { self.refusedMessages.withLock { $0.append(message) } }
                 return false
             }
         }
         self.loop.post(
             OutboundFrame(
-                endpoint: self, frame: frame, mid: mid, countsTowardBound: countsTowardBound))
+                endpoint: self, frame: frame, message: message,
+                countsTowardBound: countsTowardBound))
         return true
     }
 
@@ -58,13 +59,13 @@ final class WebSocketEndpoint: ChatEndpoint {
         self.replayAvailable.store(true, ordering: .releasing)
     }
 
-    func drainUndelivered() -> [UInt64] {
+    func drainUndelivered() -> [StoredMessage] {
         self.isClosing.store(true, ordering: .releasing)
         let pending = self.loop.removePostedFrames(for: self)
         return pending
-            + self.refusedMids.withLock { mids in
-                defer { mids = [] }
-                return mids
+            + self.refusedMessages.withLock { messages in
+                defer { messages = [] }
+                return messages
             }
     }
 
@@ -78,6 +79,6 @@ final class WebSocketEndpoint: ChatEndpoint {
 struct OutboundFrame: Sendable {
     let endpoint: WebSocketEndpoint
     let frame: EncodedFrame
-    let mid: UInt64?
+    let message: StoredMessage?
     let countsTowardBound: Bool
 }

@@ -103,16 +103,16 @@ final class WebSocketLoop: Sendable {
     }
 
     /// Takes back the frames still waiting in the mailbox for `endpoint` (it is being removed)
-    /// and returns the mids among them.
-    func removePostedFrames(for endpoint: WebSocketEndpoint) -> [UInt64] {
+    /// and returns the chat messages among them.
+    func removePostedFrames(for endpoint: WebSocketEndpoint) -> [StoredMessage] {
         self.mailbox.withLock { mailbox in
-            var mids: [UInt64] = []
+            var messages: [StoredMessage] = []
             mailbox.frames.removeAll { frame in
                 guard frame.endpoint === endpoint else { return false }
-                if let mid = frame.mid { mids.append(mid) }
+                if let message = frame.message { messages.append(message) }
                 return true
             }
-            return mids
+            return messages
         }
     }
 
@@ -254,7 +254,7 @@ final class WebSocketLoop: Sendable {
                 self.dispatch(event, of: client)
             }
             if client.protocolState.hasPendingOutput {
-                client.out.append(mid: nil) { output in
+                client.out.append(message: nil) { output in
                     client.protocolState.drainOutput(into: &output)
                 }
                 self.markDirty(client)
@@ -276,7 +276,7 @@ final class WebSocketLoop: Sendable {
                         self.loop.hub.receiveFromWebSocket(bytes, from: endpoint.connectionID)
                     }
                 case .echo:
-                    client.out.append(mid: nil) { output in
+                    client.out.append(message: nil) { output in
                         try? client.protocolState.encodeText(payload, into: &output)
                     }
                     self.markDirty(client)
@@ -284,14 +284,14 @@ final class WebSocketLoop: Sendable {
             case .binary(let payload):
                 // The chat endpoint refuses binary frames inside the protocol state machine
                 // (close 1003); only the echo endpoint sees them.
-                client.out.append(mid: nil) { output in
+                client.out.append(message: nil) { output in
                     try? client.protocolState.encodeBinary(payload, into: &output)
                 }
                 self.markDirty(client)
             case .ping(let payload):
                 // Answered here, in event order, so a pong between two fragments of a message
                 // precedes that message's echo (RFC 6455 §5.5.2 asks for a prompt answer).
-                client.out.append(mid: nil) { output in
+                client.out.append(message: nil) { output in
                     try? client.protocolState.encodePong(payload, into: &output)
                 }
                 self.markDirty(client)
@@ -326,7 +326,7 @@ final class WebSocketLoop: Sendable {
                 }
                 guard client.protocolState.state == .open else {
                     // Closing: the frame can no longer be sent, so it counts as undelivered.
-                    if let mid = outbound.mid { client.discardedMids.append(mid) }
+                    if let message = outbound.message { client.discardedMessages.append(message) }
                     if outbound.countsTowardBound {
                         outbound.endpoint.queuedBytes.subtract(
                             WebSocketEndpoint.chargedSize(of: outbound.frame), ordering: .relaxed)
@@ -336,7 +336,7 @@ final class WebSocketLoop: Sendable {
                 let charge =
                     outbound.countsTowardBound
                     ? WebSocketEndpoint.chargedSize(of: outbound.frame) : 0
-                client.out.append(mid: outbound.mid, chargedBytes: charge) { output in
+                client.out.append(message: outbound.message, chargedBytes: charge) { output in
                     outbound.frame.bytes.withUnsafeBytes { bytes in
                         try? client.protocolState.encodeText(bytes, into: &output)
                     }
@@ -502,7 +502,7 @@ final class WebSocketLoop: Sendable {
             }
             client.endpoint?.markClosing()
             if (try? client.protocolState.close(code: code, reason: text)) != nil {
-                client.out.append(mid: nil) { output in
+                client.out.append(message: nil) { output in
                     client.protocolState.drainOutput(into: &output)
                 }
                 let settings = self.loop.settings
@@ -516,11 +516,11 @@ final class WebSocketLoop: Sendable {
             }
         }
 
-        /// Drops the frames not yet begun, keeping their mids as undelivered and the bound's
+        /// Drops the frames not yet begun, keeping their messages as undelivered and the bound's
         /// accounting right.
         private func discardUnstarted(_ client: WebSocketClient) {
             let countedBefore = client.out.countedBytes
-            client.discardedMids += client.out.discardUnstartedFrames()
+            client.discardedMessages += client.out.discardUnstartedFrames()
             client.endpoint?.queuedBytes.subtract(
                 countedBefore - client.out.countedBytes, ordering: .relaxed)
         }
@@ -544,7 +544,7 @@ final class WebSocketLoop: Sendable {
                 endpoint.markClosing()
                 self.loop.hub.close(
                     endpoint.connectionID,
-                    undelivered: client.discardedMids + client.out.unwrittenMids)
+                    undelivered: client.discardedMessages + client.out.unwrittenMessages)
                 endpoint.queuedBytes.subtract(client.out.countedBytes, ordering: .relaxed)
             }
             _ = sb_upgrade_close(client.upgrade.raw)
@@ -576,7 +576,7 @@ final class WebSocketLoop: Sendable {
                 {
                     client.lastPingSent = now
                     if (try? client.protocolState.sendPing(Array("switchboard".utf8))) != nil {
-                        client.out.append(mid: nil) { output in
+                        client.out.append(message: nil) { output in
                             client.protocolState.drainOutput(into: &output)
                         }
                         self.markDirty(client)
@@ -598,8 +598,9 @@ final class WebSocketClient {
     let protocolState: WebSocketConnection
     var endpoint: WebSocketEndpoint?
     var out = OutboundBuffer()
-    /// Mids dropped from `out` unsent (before a slow consumer's Close), reported at teardown.
-    var discardedMids: [UInt64] = []
+    /// Chat messages dropped from `out` unsent (before a slow consumer's Close), reported at
+    /// teardown.
+    var discardedMessages: [StoredMessage] = []
     var lastReceived: Double
     var lastPingSent: Double
     var closeDeadline: Double?
