@@ -142,6 +142,21 @@ import Testing
         #expect(response.header("Location") == "/docs/")
     }
 
+    /// `//docs/` in a Location is the host `docs` to a browser: the redirect is rebuilt from
+    /// the decoded path, never echoed.
+    @Test(arguments: [("//docs", "/docs/"), ("///docs", "/docs/"), ("/./docs", "/docs/")])
+    func directoryRedirectNeverNamesAnotherHost(path: String, location: String) throws {
+        let fixture = try Fixture()
+        let response = try HTTPTestClient.request(port: fixture.port, path: path)
+        #expect(response.status == 301)
+        #expect(response.header("Location") == location)
+    }
+
+    @Test func directoryRedirectKeepsOddNamesEncoded() {
+        let path = try! StaticPath(decoding: "/a%20b/%C3%A9t%C3%A9")
+        #expect(StaticFileRoute.location(of: path) == "/a%20b/%C3%A9t%C3%A9/")
+    }
+
     @Test func healthzAnswersOk() throws {
         let fixture = try Fixture()
         let response = try HTTPTestClient.request(port: fixture.port, path: "/healthz")

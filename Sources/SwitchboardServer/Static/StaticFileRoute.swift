@@ -7,6 +7,27 @@
 struct StaticFileRoute: Sendable {
     let directory: PublicDirectory
 
+    /// The directory's URL with its slash, rebuilt from the decoded segments: the raw path
+    /// might start with `//`, which a browser reads as another host (an open redirect).
+    static func location(of path: StaticPath) -> String {
+        var location = "/"
+        for segment in path.segments {
+            for byte in segment.utf8 {
+                if Self.unreservedBytes.contains(byte) {
+                    location.unicodeScalars.append(Unicode.Scalar(byte))
+                } else {
+                    location += "%" + String(byte >> 4, radix: 16, uppercase: true)
+                        + String(byte & 0xF, radix: 16, uppercase: true)
+                }
+            }
+            location += "/"
+        }
+        return location
+    }
+
+    private static let unreservedBytes = Set(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
+
     func handle(_ exchange: Exchange) -> HTTPResponse {
         guard exchange.method == "GET" || exchange.method == "HEAD" else {
             return HTTPResponse.text(405, "method not allowed", headers: [("Allow", "GET, HEAD")])
@@ -24,7 +45,7 @@ struct StaticFileRoute: Sendable {
             return HTTPResponse.text(404, "not found")
         case .failure(.directoryWithoutSlash):
             return HTTPResponse.text(
-                301, "moved permanently", headers: [("Location", exchange.target.path + "/")])
+                301, "moved permanently", headers: [("Location", Self.location(of: path))])
         case .failure(.unreadable):
             return HTTPResponse.text(403, "forbidden")
         }
