@@ -3,7 +3,9 @@ import SwitchboardServer
 /// Turns arguments and environment variables into `SwitchboardOptions`.
 ///
 /// Environment variables are read first and flags override them, so a deployment can set
-/// defaults in the environment and a person can still override one on the command line.
+/// defaults in the environment and a person can still override one on the command line. A
+/// repeatable flag given on the command line replaces its environment list rather than adding
+/// to it: an operator narrowing `--allow-origin` by hand must not keep the wider list.
 public enum CommandLineParser {
     /// Parses `arguments` (without the program name) over `environment`.
     public static func parse(
@@ -11,12 +13,21 @@ public enum CommandLineParser {
     ) throws(FlagError) -> SwitchboardOptions {
         var options = SwitchboardOptions()
         for flag in FlagTable.all {
+            if case .repeatable = flag.kind { continue }
             guard let value = environment[flag.environmentName] else { continue }
             try Self.applyEnvironment(flag, value, to: &options)
         }
         var remaining = arguments[...]
+        var given: Set<String> = []
         while let argument = remaining.popFirst() {
-            try Self.applyArgument(argument, remaining: &remaining, to: &options)
+            if let name = try Self.applyArgument(argument, remaining: &remaining, to: &options) {
+                given.insert(name)
+            }
+        }
+        for flag in FlagTable.all where !given.contains(flag.name) {
+            guard case .repeatable = flag.kind, let value = environment[flag.environmentName]
+            else { continue }
+            try Self.applyEnvironment(flag, value, to: &options)
         }
         return options
     }
@@ -38,17 +49,18 @@ public enum CommandLineParser {
         }
     }
 
+    /// Applies one argument; returns the flag's name, if it was one.
     private static func applyArgument(
         _ argument: String, remaining: inout ArraySlice<String>,
         to options: inout SwitchboardOptions
-    ) throws(FlagError) {
+    ) throws(FlagError) -> String? {
         switch argument {
         case "-h", "--help":
             options.action = .showHelp
-            return
+            return nil
         case "--version":
             options.action = .showVersion
-            return
+            return nil
         default:
             break
         }
@@ -69,11 +81,18 @@ public enum CommandLineParser {
                 } ?? true
             try flag.apply(&options, enabled ? "true" : "false")
         case .value, .repeatable:
+            // `--jwt-secret --ws-echo` forgot the secret; taking the next flag as the value
+            // would start a server configured otherwise than intended. A value that really
+            // starts with two dashes can be given as `--name=--value`.
+            if inlineValue == nil, remaining.first?.hasPrefix("--") == true {
+                throw .missingValue(flag: name)
+            }
             guard let value = inlineValue ?? remaining.popFirst() else {
                 throw .missingValue(flag: name)
             }
             try flag.apply(&options, value)
         }
+        return name
     }
 
     /// The `--help` text, generated from the flag table so it cannot drift from it.

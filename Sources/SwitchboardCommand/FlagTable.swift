@@ -118,12 +118,19 @@ enum FlagTable {
             name: "allow-origin", kind: .repeatable(placeholder: "ORIGIN"), defaultText: "none",
             help: "another origin browsers may connect from, e.g. https://chat.example.com"
         ) { options, value throws(FlagError) in
-            guard value.hasPrefix("http://") || value.hasPrefix("https://") else {
+            // An origin is scheme, host and port only; one with a path would never match the
+            // `Origin` a browser sends, and silently so. A single trailing slash is forgiven.
+            let origin = value.hasSuffix("/") ? String(value.dropLast()) : value
+            let scheme = origin.hasPrefix("https://") ? "https://" : "http://"
+            let authority = origin.dropFirst(scheme.count)
+            guard origin.hasPrefix(scheme), !authority.isEmpty,
+                !authority.contains(where: { "/?#@ ".contains($0) })
+            else {
                 throw .invalidValue(
-                    flag: "allow-origin", value: value, expected: "an origin like https://host:port"
-                )
+                    flag: "allow-origin", value: value,
+                    expected: "an origin like https://host:port, with no path")
             }
-            options.server.allowedOrigins.append(value)
+            options.server.allowedOrigins.append(origin)
         },
         Flag(
             name: "tls-cert", kind: .value(placeholder: "FILE"), defaultText: "none",

@@ -58,11 +58,41 @@ import Testing
         (["--host", ""], .invalidValue(flag: "host", value: "", expected: "a non-empty value")),
         (["serve"], .unexpectedArgument("serve")),
         (["-p"], .unexpectedArgument("-p")),
+        (["--jwt-secret", "--ws-echo"], .missingValue(flag: "jwt-secret")),
+        (["--allow-origin", "--port", "80"], .missingValue(flag: "allow-origin")),
+        (
+            ["--allow-origin", "https://chat.example/app"],
+            .invalidValue(
+                flag: "allow-origin", value: "https://chat.example/app",
+                expected: "an origin like https://host:port, with no path")
+        ),
+        (
+            ["--allow-origin", "https://"],
+            .invalidValue(
+                flag: "allow-origin", value: "https://",
+                expected: "an origin like https://host:port, with no path")
+        ),
     ])
     func rejectsBadArguments(arguments: [String], expected: FlagError) {
         #expect(throws: expected) {
             try CommandLineParser.parse(arguments: arguments, environment: [:])
         }
+    }
+
+    @Test func aValueStartingWithDashesNeedsTheEqualsForm() throws {
+        let options = try CommandLineParser.parse(
+            arguments: ["--jwt-secret=--odd-secret"], environment: [:])
+        #expect(options.server.jwtSecret == "--odd-secret")
+    }
+
+    @Test func allowOriginOnTheCommandLineReplacesTheEnvironmentList() throws {
+        let environment = ["SWITCHBOARD_ALLOW_ORIGIN": "https://a.example, https://b.example"]
+        let fromEnvironment = try CommandLineParser.parse(arguments: [], environment: environment)
+        #expect(fromEnvironment.server.allowedOrigins == ["https://a.example", "https://b.example"])
+        let narrowed = try CommandLineParser.parse(
+            arguments: ["--allow-origin", "https://d.example/", "--allow-origin=http://e:81"],
+            environment: environment)
+        #expect(narrowed.server.allowedOrigins == ["https://d.example", "http://e:81"])
     }
 
     @Test func rejectsBadEnvironmentValuesToo() {
