@@ -324,4 +324,25 @@ import Testing
         #expect(noOrigin.status == 200)
         #expect(noOrigin.header("Access-Control-Allow-Origin") == nil)
     }
+
+    /// A body refused from its head alone (before it is sent) is still an error the page's
+    /// `fetch` must be able to read.
+    @Test(arguments: [("Expect: 100-continue\r\n", 2000), ("", 2_000_000_000)])
+    func earlyBodyRefusalCarriesCORSHeaders(expect: String, length: Int) throws {
+        let server = try TestServer {
+            $0.allowedOrigins = ["https://chat.example.com"]
+            $0.maxBodyBytes = 1000
+        }
+        let socket = try TestSocket(port: server.port)
+        try socket.send(
+            Array(
+                ("POST /v1/poll HTTP/1.1\r\nHost: 127.0.0.1:\(server.port)\r\n"
+                    + "Origin: https://chat.example.com\r\nContent-Length: \(length)\r\n"
+                    + expect + "\r\n").utf8))
+        var reader = ResponseReader(socket: socket)
+        let response = try reader.readResponse()
+        #expect(response.status == 413)
+        #expect(response.header("Access-Control-Allow-Origin") == "https://chat.example.com")
+        #expect(response.header("Vary") == "Origin")
+    }
 }

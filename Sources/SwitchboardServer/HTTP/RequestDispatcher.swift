@@ -75,8 +75,10 @@ final class RequestDispatcher: Sendable {
                     "http.peer": exchange.clientAddress(),
                 ])
             self.metrics.httpRequests.add(1, ordering: .relaxed)
-            if let refusal = self.refuseBadFraming(exchange, bodyLimit: context.bodyLimit) {
+            if var refusal = self.refuseBadFraming(exchange, bodyLimit: context.bodyLimit) {
                 uploadSize.pointee = 0
+                // A browser reads an error without these as a network failure.
+                if target.path == "/v1/poll" { refusal.headers += self.corsHeaders(for: exchange) }
                 return refusal.queue(on: connection)
             }
             return .YES
@@ -180,6 +182,14 @@ final class RequestDispatcher: Sendable {
             return HTTPResponse.text(403, "origin not allowed").queue(on: exchange.connection)
         }
         return self.webSockets.handleUpgrade(exchange, context: context, kind: kind)
+    }
+
+    /// `Access-Control-Allow-Origin` and `Vary` for a long-poll answer to an accepted origin.
+    private func corsHeaders(for exchange: Exchange) -> [(name: String, value: String)] {
+        let decision = self.originPolicy.evaluate(
+            origin: exchange.header("Origin"), host: exchange.header("Host"), isTLS: self.isTLS)
+        guard case .accepted(let origin) = decision else { return [] }
+        return [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
     }
 
     private func answerLongPoll(_ exchange: Exchange, context: RequestContext) -> MHD_Result {
