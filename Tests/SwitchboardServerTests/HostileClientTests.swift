@@ -320,6 +320,19 @@ import WebSocketCore
         try Self.expectHealthy(server)
     }
 
+    /// A coding libmicrohttpd cannot undo leaves it no way to find the body's end: answered
+    /// at once (RFC 9112 §6.1) instead of waiting out the request timeout.
+    @Test(arguments: ["gzip", "gzip, chunked", "identity"])
+    func unsupportedTransferCodingIs501AtOnce(coding: String) throws {
+        let server = try TestServer()
+        let request =
+            "POST /v1/poll HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: \(coding)\r\n\r\nxx"
+        let outcome = try Self.exchange(port: server.port, Array(request.utf8), timeoutSeconds: 3)
+        #expect(outcome.response?.status == 501)
+        #expect(outcome.closedAfterwards)
+        try Self.expectHealthy(server)
+    }
+
     @Test func pipelinedRequestsAreAnsweredInOrder() throws {
         let server = try TestServer()
         let bind = #"{"type":"bind","uid":"piped"}"#

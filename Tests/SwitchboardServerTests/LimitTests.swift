@@ -115,6 +115,16 @@ import Testing
         #expect(metrics.contains(#"switchboard_limit_rejections_total{limit="request_head"} 1"#))
     }
 
+    @Test func overlongRequestLineGets414AndIsCounted() throws {
+        let server = try TestServer { $0.connectionMemoryBytes = 4096 }
+        let path = "/" + String(repeating: "a", count: 6000)
+        let response = try HTTPTestClient.exchange(
+            port: server.port, raw: "GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(response.status == 414)
+        try HTTPTestClient.waitForMetric(
+            #"switchboard_limit_rejections_total{limit="request_head"} 1"#, port: server.port)
+    }
+
     @Test func rateLimitAnswers429AndRefills() throws {
         let server = try TestServer { $0.rateLimitPerSecond = 5 }
         let client = try WebSocketTestClient(port: server.port)

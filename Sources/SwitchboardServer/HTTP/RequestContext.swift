@@ -100,6 +100,9 @@ final class FramingHeaders {
     fileprivate(set) var hostCount = 0
     fileprivate(set) var contentLengths: [String] = []
     fileprivate(set) var hasTransferEncoding = false
+    /// A transfer coding other than `chunked` alone: libmicrohttpd cannot decode it and would
+    /// wait for a body it cannot delimit, so it is refused with 501 (RFC 9112 §6.1).
+    fileprivate(set) var hasUnsupportedTransferCoding = false
     /// `Expect: 100-continue`: the client waits for a go-ahead before sending the body.
     fileprivate(set) var expectsContinue = false
 
@@ -130,6 +133,8 @@ private let collectFraming: MHD_KeyValueIterator = { context, _, key, value in
         framing.contentLengths.append(String(Substring(text).trimmingSpaces()))
     } else if strcasecmp(key, "transfer-encoding") == 0 {
         framing.hasTransferEncoding = true
+        let coding = Substring(value.map { String(cString: $0) } ?? "").trimmingSpaces()
+        if coding.lowercased() != "chunked" { framing.hasUnsupportedTransferCoding = true }
     } else if strcasecmp(key, "expect") == 0, let value, strcasecmp(value, "100-continue") == 0 {
         framing.expectsContinue = true
     }

@@ -101,6 +101,10 @@ final class RequestDispatcher: Sendable {
     /// on the first call makes libmicrohttpd close the connection after the response.
     private func refuseBadFraming(_ exchange: Exchange, bodyLimit: Int) -> HTTPResponse? {
         let framing = exchange.framingHeaders()
+        if framing.hasUnsupportedTransferCoding {
+            self.metrics.httpRefusedFraming.add(1, ordering: .relaxed)
+            return HTTPResponse.text(501, "transfer coding not supported; use chunked")
+        }
         if let problem = framing.problem {
             self.metrics.httpRefusedFraming.add(1, ordering: .relaxed)
             return HTTPResponse.text(400, problem)
@@ -262,6 +266,7 @@ final class RequestDispatcher: Sendable {
 
     private static let headTooLargePrefixes = [
         "Error processing request (HTTP response code is 431",
+        "Error processing request (HTTP response code is 414",
         "Closing connection (failed to create response header)",
     ]
 
