@@ -291,6 +291,24 @@ import Testing
         #expect(response.status == 400)
     }
 
+    @Test func ackAboveTheLastEventIs400AndDropsNothing() throws {
+        let server = try TestServer()
+        let bob = try Self.bound("bob", port: server.port)
+        let alice = try Self.bound("alice", port: server.port)
+        for text in ["one", "two"] {
+            _ = try alice.request(["type": "send", "touid": "bob", "msg": text])
+        }
+        for ack in ["3", "99", "18446744073709551616"] {
+            let refused = try HTTPTestClient.request(
+                port: server.port, path: "/v1/poll?sid=\(bob.sid!)&ack=\(ack)&timeout=0")
+            #expect(refused.status == 400, "ack \(ack)")
+        }
+        let (status, events, last) = try bob.poll(timeout: 0)
+        #expect(status == 200)
+        #expect(events.map(\.msg) == ["one", "two"])
+        #expect(last == 2)
+    }
+
     @Test func corsPreflightAndHeadersOnlyForAcceptedOrigins() throws {
         let server = try TestServer { $0.allowedOrigins = ["https://chat.example.com"] }
         let preflight = try HTTPTestClient.request(

@@ -117,6 +117,8 @@ final class LongPollService: Sendable {
             return Self.eventsResponse(events, last: last)
         case .ended:
             return Self.error(404, "unknown session")
+        case .ackBeyondLast(let last):
+            return Self.error(400, "ack is above the session's last event (\(last))")
         case .park:
             guard timeout > 0 else { return Self.eventsResponse([], last: session.lastSequence) }
             return self.park(

@@ -100,6 +100,9 @@ final class LongPollSession: ChatEndpoint {
         case park
         /// The session is over.
         case ended
+        /// `ack` names an event the session never assigned: a cursor from another session
+        /// (kept across a rebind) would otherwise drop events the client never saw.
+        case ackBeyondLast(last: UInt64)
     }
 
     /// Drops events up to `acknowledged` and decides whether a GET can be answered now.
@@ -108,6 +111,9 @@ final class LongPollSession: ChatEndpoint {
     {
         self.state.withLock { state in
             guard state.ended == nil else { return (.ended, false) }
+            guard acknowledged <= state.lastSeq else {
+                return (.ackBeyondLast(last: state.lastSeq), false)
+            }
             Self.dropAcknowledged(upTo: acknowledged, in: &state)
             state.lastActivity = now
             let pull = state.replayAvailable && state.events.isEmpty
