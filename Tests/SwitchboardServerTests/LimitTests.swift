@@ -55,10 +55,19 @@ import Testing
         #expect(try first.request(["type": "bind", "uid": "a"]).code == 0)
         #expect(try second.request(["type": "bind", "uid": "b"]).code == 0)
         let (status, json) = try LongPollChatClient(port: server.port).post(
-            #"{"type":"bind","uid":"c"}"#)
+            #"{"type":"bind","uid":"c","id":"r1"}"#)
         #expect(status == 429)
-        #expect(
-            (json as? [String: Any])?["msg"] as? String == "too many sessions from this address")
+        let refusal = json as? [String: Any]
+        #expect(refusal?["msg"] as? String == "too many sessions from this address")
+        #expect(refusal?["type"] as? String == "bind", "the reply to the bind, not a bare error")
+        #expect(refusal?["uid"] as? String == "c")
+        #expect(refusal?["id"] as? String == "r1")
+        // In a batch the refusal is the bind's reply; what follows finds no session.
+        let (batchStatus, batch) = try LongPollChatClient(port: server.port).post(
+            #"[{"type":"bind","uid":"c"},{"type":"send","touid":"a","msg":"x"}]"#)
+        #expect(batchStatus == 200)
+        let replies = (batch as? [[String: Any]])?.map { $0["code"] as? Int }
+        #expect(replies == [429, 401])
         try first.disconnect()
         #expect(
             try LongPollChatClient(port: server.port).request(["type": "bind", "uid": "d"]).code
@@ -66,7 +75,7 @@ import Testing
         #expect(
             try Self.metric(
                 #"switchboard_limit_rejections_total{limit="poll_sessions_per_address"}"#,
-                port: server.port) == 1)
+                port: server.port) == 2)
     }
 
     @Test func slowlorisIsCutOffAtTheRequestDeadline() throws {

@@ -70,8 +70,11 @@ final class ChatHub: Sendable {
     ///
     /// `session` is the requesting connection; `createSession` is called, under the lock, when a
     /// `bind` arrives with no session yet, and must register and return a new endpoint.
+    /// `refuseSession`, asked first, may name a reason to answer such a bind with 429 instead
+    /// (a per-address limit); envelopes after it in the batch then find no session.
     func receiveFromLongPoll(
         _ items: [Result<ClientEnvelope, RejectedEnvelope>], session: ConnectionID?,
+        refuseSession: () -> String? = { nil },
         createSession: (ConnectionID) -> (endpoint: any ChatEndpoint, sid: String)
     ) -> (replies: [ServerFrame], session: ConnectionID?) {
         let now = self.clock()
@@ -92,6 +95,15 @@ final class ChatHub: Sendable {
                         scratch = throwaway
                     }
                     requester = throwaway
+                }
+                if current == nil, case .success(let envelope) = item, envelope.type == .bind,
+                    let reason = refuseSession()
+                {
+                    replies.append(
+                        ServerFrame(
+                            type: "bind", error: true, code: 429, msg: reason, uid: envelope.uid,
+                            id: envelope.id))
+                    continue
                 }
                 var output: RouterOutput
                 switch item {

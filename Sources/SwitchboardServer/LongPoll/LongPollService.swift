@@ -199,12 +199,15 @@ final class LongPollService: Sendable {
             return Self.error(400, "empty batch")
         }
         let address = exchange.clientAddress()
-        if existing == nil, self.wouldExceedSessionLimit(address, binding: items) {
-            self.metrics.sessionRefusals.add(1, ordering: .relaxed)
-            self.logger.debug("session refused: per-address limit", ["http.peer": address])
-            return Self.error(429, "too many sessions from this address")
-        }
-        let result = self.hub.receiveFromLongPoll(items, session: existing?.connectionID) { id in
+        let result = self.hub.receiveFromLongPoll(
+            items, session: existing?.connectionID,
+            refuseSession: {
+                guard self.wouldExceedSessionLimit(address) else { return nil }
+                self.metrics.sessionRefusals.add(1, ordering: .relaxed)
+                self.logger.debug("session refused: per-address limit", ["http.peer": address])
+                return "too many sessions from this address"
+            }
+        ) { id in
             let session = self.createSession(id, clientAddress: address)
             return (session, session.sid)
         }
@@ -220,16 +223,13 @@ final class LongPollService: Sendable {
         return Self.json(reply.code == 0 ? 200 : reply.code, reply.jsonBytes)
     }
 
-    /// Whether a sessionless request that binds would open one session too many for `address`.
-    private func wouldExceedSessionLimit(
-        _ address: String, binding items: [Result<ClientEnvelope, RejectedEnvelope>]
-    ) -> Bool {
+    /// Whether one more session would be too many for `address`.
+    private func wouldExceedSessionLimit(_ address: String) -> Bool {
         let limit = self.settings.maxSessionsPerAddress
         guard limit > 0, self.settings.limitLoopback || !SocketAddress.isLoopback(address) else {
             return false
         }
-        let binds = items.contains { (try? $0.get())?.type == .bind }
-        return binds && self.sessions.withLock { $0.perAddress[address] ?? 0 } >= limit
+        return self.sessions.withLock { $0.perAddress[address] ?? 0 } >= limit
     }
 
     private func createSession(_ id: ConnectionID, clientAddress: String) -> LongPollSession {
