@@ -42,6 +42,9 @@ public final class SwitchboardServer: Sendable {
     private let webSockets: WebSocketService
     private let housekeeper: Housekeeper
     private let listenDescriptor: Int32
+    /// Slots libmicrohttpd keeps beyond `--max-connections`, per worker thread's share.
+    static let connectionLimitHeadroom = 64
+
     private let isStopped = Atomic<Bool>(false)
 
     /// Binds the listening socket and starts serving. `store` holds inboxes and offline queues;
@@ -52,7 +55,7 @@ public final class SwitchboardServer: Sendable {
     ) throws(ServerStartError) {
         let openFiles = OpenFileLimit.raiseToHardLimit()
         var configuration = configuration
-        let connectionCeiling = max(16, openFiles - 64)
+        let connectionCeiling = max(16, openFiles - 64 - Self.connectionLimitHeadroom)
         if configuration.maxConnections > connectionCeiling {
             logger.warning(
                 "connection limit lowered to fit the open-file limit",
@@ -99,6 +102,7 @@ public final class SwitchboardServer: Sendable {
             hub: hub, metrics: metrics, logger: logger)
         let connectionGuard = ConnectionGuard(
             settings: ConnectionGuard.Settings(
+                maxConnections: configuration.maxConnections,
                 maxConnectionsPerAddress: configuration.maxConnectionsPerAddress,
                 limitLoopback: configuration.limitLoopback,
                 requestTimeoutSeconds: Double(configuration.requestTimeoutSeconds)),
@@ -122,7 +126,9 @@ public final class SwitchboardServer: Sendable {
         let settings = DaemonSettings(
             listenDescriptor: listenSocket.descriptor,
             threads: configuration.httpThreads,
-            maxConnections: configuration.maxConnections,
+            // Above the guard's limit, so that the guard refuses (at once, counted) before
+            // libmicrohttpd stops accepting (see ConnectionGuard).
+            maxConnections: configuration.maxConnections + Self.connectionLimitHeadroom,
             connectionMemoryBytes: configuration.connectionMemoryBytes,
             idleTimeoutSeconds: configuration.httpIdleTimeoutSeconds,
             tlsCertificatePEM: tls?.certificate, tlsKeyPEM: tls?.key)

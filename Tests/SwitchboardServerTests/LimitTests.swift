@@ -45,6 +45,29 @@ import Testing
         #expect(try HTTPTestClient.request(port: server.port, path: "/healthz").status == 200)
     }
 
+    @Test func overallConnectionLimitRefusesAtOnceAndCounts() throws {
+        let server = try TestServer { $0.maxConnections = 4 }
+        var held = try (0..<4).map { _ in try WebSocketTestClient(port: server.port) }
+        let started = Date()
+        #expect(throws: (any Error).self) {
+            _ = try HTTPTestClient.request(port: server.port, path: "/healthz")
+        }
+        #expect(Date().timeIntervalSince(started) < 2, "closed at once, not left waiting")
+        try held.removeLast().close()
+        var healthy = false
+        let deadline = Date().addingTimeInterval(5)
+        while !healthy && Date() < deadline {
+            healthy = (try? HTTPTestClient.request(port: server.port, path: "/healthz"))?.status
+                == 200
+            if !healthy { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        #expect(healthy, "a freed slot serves again")
+        let refusals = try Self.metric(
+            #"switchboard_limit_rejections_total{limit="connections"}"#, port: server.port)
+        #expect((refusals ?? 0) >= 1)
+        _ = held
+    }
+
     @Test func pollSessionsPerAddressAreCapped() throws {
         let server = try TestServer { configuration in
             configuration.maxPollSessionsPerAddress = 2

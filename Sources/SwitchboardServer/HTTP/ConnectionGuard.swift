@@ -1,9 +1,14 @@
 import Glibc
 import Synchronization
 
-/// Limits that libmicrohttpd cannot express for us: connections per client address (with
-/// loopback exempt unless asked), and a deadline for receiving a whole request, which stops
-/// slowloris clients that trickle a byte at a time to dodge the idle timeout.
+/// Limits that libmicrohttpd cannot express for us: connections overall and per client address
+/// (with loopback exempt unless asked), and a deadline for receiving a whole request, which
+/// stops slowloris clients that trickle a byte at a time to dodge the idle timeout.
+///
+/// The overall limit is enforced here rather than by libmicrohttpd's own, which is set a little
+/// higher: at its limit libmicrohttpd stops accepting, and new clients wait unanswered in the
+/// listen backlog (for as long as the WebSockets holding the slots live), while a refusal here
+/// closes them at once and is counted.
 ///
 /// libmicrohttpd reports every connection's start and end (NOTIFY_CONNECTION) and asks
 /// before accepting one (the accept-policy callback); the access handler and completion
@@ -12,6 +17,8 @@ import Synchronization
 /// then sees the error and closes it itself (we never close its descriptors).
 final class ConnectionGuard: Sendable {
     struct Settings: Sendable {
+        /// Connections the server holds at once, WebSockets and parked polls included.
+        var maxConnections = Int.max
         /// Connections one address may hold (0: unlimited).
         var maxConnectionsPerAddress = 0
         /// Whether loopback clients are limited too. Off by default: behind a reverse proxy
@@ -52,8 +59,15 @@ final class ConnectionGuard: Sendable {
 
     /// Whether a new connection from `address` may be accepted.
     func admits(_ address: String) -> Bool {
+        let (total, count) = self.state.withLock {
+            ($0.connections.count, $0.perAddress[address] ?? 0)
+        }
+        guard total < self.settings.maxConnections else {
+            self.metrics.connectionLimitRefusals.add(1, ordering: .relaxed)
+            self.logger.debug("connection refused: server full", ["http.peer": address])
+            return false
+        }
         guard self.isLimited(address) else { return true }
-        let count = self.state.withLock { $0.perAddress[address] ?? 0 }
         guard count < self.settings.maxConnectionsPerAddress else {
             self.metrics.perAddressRefusals.add(1, ordering: .relaxed)
             self.logger.debug("connection refused: per-address limit", ["http.peer": address])

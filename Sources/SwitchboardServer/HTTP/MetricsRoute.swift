@@ -121,6 +121,7 @@ struct MetricsRoute: Sendable {
         text.counter(
             "switchboard_limit_rejections_total", "Clients refused or closed by a limit.",
             [
+                (#"limit="connections""#, metrics.connectionLimitRefusals.load(ordering: .relaxed)),
                 (
                     #"limit="connections_per_address""#,
                     metrics.perAddressRefusals.load(ordering: .relaxed)

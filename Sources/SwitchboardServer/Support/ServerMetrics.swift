@@ -27,6 +27,8 @@ public final class ServerMetrics: Sendable {
     public let webSocketIdleTimeouts = Atomic<Int>(0)
     /// Connections refused because their address holds too many already.
     public let perAddressRefusals = Atomic<Int>(0)
+    /// Connections refused because the server holds `--max-connections` already.
+    public let connectionLimitRefusals = Atomic<Int>(0)
     /// Long-poll sessions refused because their address holds too many already.
     public let sessionRefusals = Atomic<Int>(0)
     /// Connections shut down because a request did not arrive within the deadline.
