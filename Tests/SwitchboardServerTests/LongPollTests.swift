@@ -247,6 +247,28 @@ import Testing
         #expect(received.map(\.msg) == (0..<8).map { "m\($0)" })
     }
 
+    @Test func errorRepliesAreCountedByCodeWhoeverGivesThem() throws {
+        let server = try TestServer {
+            $0.maxBodyBytes = 100
+            $0.allowedOrigins = []
+        }
+        let port = server.port
+        // 400 from the router (not JSON), the rest from the transport itself.
+        _ = try HTTPTestClient.request(
+            port: port, method: "POST", path: "/v1/poll", body: Array("{oops".utf8))
+        _ = try HTTPTestClient.request(port: port, path: "/v1/poll?sid=nope&timeout=0")
+        _ = try HTTPTestClient.request(
+            port: port, method: "POST", path: "/v1/poll",
+            body: Array(String(repeating: " ", count: 200).utf8))
+        _ = try HTTPTestClient.request(
+            port: port, method: "POST", path: "/v1/poll", headers: [("Origin", "http://evil")],
+            body: Array(#"{"type":"bind","uid":"x"}"#.utf8))
+        for code in [400, 403, 404, 413] {
+            try HTTPTestClient.waitForMetric(
+                #"switchboard_errors_total{code="\#(code)"} 1"#, port: port)
+        }
+    }
+
     @Test func metricsCountSessionsAndParkedPolls() throws {
         let server = try TestServer()
         let bob = try Self.bound("bob", port: server.port)

@@ -52,7 +52,8 @@ struct MetricsRoute: Sendable {
             })
         text.counter(
             "switchboard_errors_total", "Error replies sent, by V1 code.",
-            statistics.errors.sorted { $0.key < $1.key }.map { (#"code="\#($0.key)""#, $0.value) })
+            statistics.errors.merging(metrics.transportErrors.withLock { $0 }) { $0 + $1 }
+                .sorted { $0.key < $1.key }.map { (#"code="\#($0.key)""#, $0.value) })
         text.counter(
             "switchboard_messages_total", "Chat messages by what happened to them.",
             [

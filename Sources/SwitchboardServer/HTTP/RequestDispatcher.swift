@@ -119,7 +119,7 @@ final class RequestDispatcher: Sendable {
         // body is read, dropped, and answered 413 at its end.
         if framing.expectsContinue || length > UInt64(bodyLimit) * Self.drainedBodyFactor {
             self.metrics.bodiesTooLarge.add(1, ordering: .relaxed)
-            return LongPollService.error(413, "body too large")
+            return self.longPoll.error(413, "body too large")
         }
         return nil
     }
@@ -146,7 +146,7 @@ final class RequestDispatcher: Sendable {
         if self.isShuttingDown.load(ordering: .acquiring) {
             switch exchange.target.path {
             case "/v1/poll", "/v1/ws", "/v1/echo":
-                return LongPollService.error(503, "server shutting down")
+                return self.longPoll.error(503, "server shutting down")
                     .queue(on: exchange.connection)
             case "/healthz":
                 // A draining server is not healthy: load balancers stop sending to it, and the
@@ -203,7 +203,7 @@ final class RequestDispatcher: Sendable {
         switch decision {
         case .refused:
             self.metrics.originRefusals.add(1, ordering: .relaxed)
-            return LongPollService.error(403, "origin not allowed").queue(on: exchange.connection)
+            return self.longPoll.error(403, "origin not allowed").queue(on: exchange.connection)
         case .accepted(let origin):
             corsHeaders = [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
         case .absent:

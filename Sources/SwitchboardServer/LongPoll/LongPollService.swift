@@ -87,20 +87,20 @@ final class LongPollService: Sendable {
 
     private func get(_ exchange: Exchange, context: RequestContext) -> HTTPResponse? {
         guard let sid = self.sessionID(of: exchange) else {
-            return Self.error(400, "missing sid")
+            return self.error(400, "missing sid")
         }
         guard let session = self.session(named: sid) else {
-            return Self.error(404, "unknown session")
+            return self.error(404, "unknown session")
         }
         guard let acknowledged = Self.unsigned(exchange.target.queryValue("ack"), default: 0) else {
-            return Self.error(400, "ack must be a non-negative integer")
+            return self.error(400, "ack must be a non-negative integer")
         }
         guard
             let requested = Self.unsigned(
                 exchange.target.queryValue("timeout"),
                 default: UInt64(self.settings.defaultTimeoutSeconds))
         else {
-            return Self.error(400, "timeout must be a non-negative integer")
+            return self.error(400, "timeout must be a non-negative integer")
         }
         let timeout = min(Int(clamping: requested), self.settings.maxTimeoutSeconds)
         let now = MonotonicClock.now()
@@ -116,9 +116,9 @@ final class LongPollService: Sendable {
         case .answer(let events, let last):
             return Self.eventsResponse(events, last: last)
         case .ended:
-            return Self.error(404, "unknown session")
+            return self.error(404, "unknown session")
         case .ackBeyondLast(let last):
-            return Self.error(400, "ack is above the session's last event (\(last))")
+            return self.error(400, "ack is above the session's last event (\(last))")
         case .park:
             guard timeout > 0 else { return Self.eventsResponse([], last: session.lastSequence) }
             return self.park(
@@ -132,7 +132,7 @@ final class LongPollService: Sendable {
         acknowledged: UInt64, deadline: Double
     ) -> HTTPResponse? {
         guard self.acceptingParks.load(ordering: .acquiring) else {
-            return Self.error(503, "server shutting down")
+            return self.error(503, "server shutting down")
         }
         // Suspend first, then publish the waiter: a wake can only ever find a suspended
         // connection (resuming one that is not suspended is undefined in libmicrohttpd).
@@ -153,9 +153,9 @@ final class LongPollService: Sendable {
         let now = MonotonicClock.now()
         switch waiter.wakeReason {
         case .shutdown:
-            return Self.error(503, "server shutting down")
+            return self.error(503, "server shutting down")
         case .sessionEnded:
-            return Self.error(404, "unknown session")
+            return self.error(404, "unknown session")
         case .superseded:
             session.touch(now: now)
             return Self.eventsResponse([], last: session.lastSequence)
@@ -163,7 +163,7 @@ final class LongPollService: Sendable {
             guard
                 let answer = session.answer(
                     for: waiter, maxBytes: self.settings.maxResponseBytes, now: now)
-            else { return Self.error(404, "unknown session") }
+            else { return self.error(404, "unknown session") }
             return Self.eventsResponse(answer.events, last: answer.last)
         }
     }
@@ -178,13 +178,13 @@ final class LongPollService: Sendable {
     private func post(_ exchange: Exchange, context: RequestContext) -> HTTPResponse {
         if context.bodyOverflowed {
             self.metrics.bodiesTooLarge.add(1, ordering: .relaxed)
-            return Self.error(413, "body too large")
+            return self.error(413, "body too large")
         }
         self.metrics.longPollBytesIn.add(context.body.count, ordering: .relaxed)
         var existing: LongPollSession?
         if let sid = self.sessionID(of: exchange) {
             guard let session = self.session(named: sid) else {
-                return Self.error(404, "unknown session")
+                return self.error(404, "unknown session")
             }
             existing = session
         }
@@ -196,7 +196,7 @@ final class LongPollService: Sendable {
         case .rejected(let rejected): (items, isBatch) = ([.failure(rejected)], false)
         }
         guard !items.isEmpty else {
-            return Self.error(400, "empty batch")
+            return self.error(400, "empty batch")
         }
         let address = exchange.clientAddress()
         let result = self.hub.receiveFromLongPoll(
@@ -248,10 +248,10 @@ final class LongPollService: Sendable {
 
     private func delete(_ exchange: Exchange) -> HTTPResponse {
         guard let sid = self.sessionID(of: exchange) else {
-            return Self.error(400, "missing sid")
+            return self.error(400, "missing sid")
         }
         guard let session = self.sessions.withLock({ $0.remove(sid) }) else {
-            return Self.error(404, "unknown session")
+            return self.error(404, "unknown session")
         }
         self.finish(session, reason: .deleted)
         return HTTPResponse(status: 204, headers: [("Cache-Control", "no-store")])
@@ -313,7 +313,9 @@ final class LongPollService: Sendable {
 
     // MARK: Responses
 
-    static func error(_ status: Int, _ reason: String) -> HTTPResponse {
+    /// A request-level V1 error answer, counted in `switchboard_errors_total`.
+    func error(_ status: Int, _ reason: String) -> HTTPResponse {
+        self.metrics.transportErrors.withLock { $0[status, default: 0] += 1 }
         let frame = ServerFrame(type: "error", error: true, code: status, msg: reason)
         return Self.json(status, frame.jsonBytes)
     }

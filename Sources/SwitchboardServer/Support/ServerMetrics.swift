@@ -5,6 +5,9 @@ import Synchronization
 public final class ServerMetrics: Sendable {
     /// HTTP requests started (any route).
     public let httpRequests = Atomic<Int>(0)
+    /// V1 error answers the long-poll transport gives itself (unknown session, body too
+    /// large, origin refused, shutting down), by code; the router counts the rest.
+    let transportErrors = Lock<[Int: Int]>([:])
     /// Requests refused because of their `Origin`.
     public let originRefusals = Atomic<Int>(0)
     /// WebSocket connections open now.
