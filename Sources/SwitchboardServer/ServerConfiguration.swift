@@ -24,7 +24,8 @@ public struct ServerConfiguration: Sendable {
     /// 5.5 KiB keeps that under 8 KiB). The request head is parsed inside it, each header and
     /// each cookie taking a record of its own: 5.5 KiB admits a 5.3 KB head with few headers, or
     /// a typical browser head carrying about 35 short cookies. A larger head gets 431 (or, in a
-    /// band of ~150 bytes just above the limit, a close without an answer); both are counted in
+    /// band of ~150 bytes just below the limit, a close without an answer; a long-poll POST or
+    /// DELETE that near is refused before it is carried out); all are counted in
     /// `switchboard_limit_rejections_total{limit="request_head"}`. Raise it for big cookies.
     public var connectionMemoryBytes = 5632
     /// Seconds an idle keep-alive HTTP connection is kept. Parked long-polls and WebSockets are

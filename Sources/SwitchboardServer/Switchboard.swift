@@ -122,6 +122,7 @@ public final class SwitchboardServer: Sendable {
             metricsRoute: MetricsRoute(metrics: metrics, hub: hub, longPoll: longPoll),
             originPolicy: OriginPolicy(allowedOrigins: configuration.allowedOrigins),
             isTLS: tls != nil, maxBodyBytes: configuration.maxBodyBytes,
+            connectionMemoryBytes: configuration.connectionMemoryBytes,
             connectionGuard: connectionGuard, logger: logger, metrics: metrics)
         let settings = DaemonSettings(
             listenDescriptor: listenSocket.descriptor,

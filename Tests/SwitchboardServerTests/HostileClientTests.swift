@@ -333,6 +333,27 @@ import WebSocketCore
         try Self.expectHealthy(server)
     }
 
+    /// Heads just under libmicrohttpd's own 431 leave it no memory for the response header:
+    /// such a POST must either be answered or not be carried out, never done in silence.
+    @Test func longPollPostIsNeverCarriedOutWithoutAnAnswer() throws {
+        let server = try TestServer()
+        var answered = 0
+        for cookieBytes in stride(from: 2200, through: 2900, by: 20) {
+            let body = #"[{"type":"bind","uid":"c\#(cookieBytes)"},"#
+                + #"{"type":"send","touid":"away","msg":"m"}]"#
+            let request =
+                "POST /v1/poll HTTP/1.1\r\nHost: x\r\nCookie: k="
+                + String(repeating: "v", count: cookieBytes)
+                + "\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
+            let outcome = try Self.exchange(port: server.port, Array(request.utf8))
+            if outcome.response?.status == 200 { answered += 1 }
+            #expect([200, 431, nil].contains(outcome.response?.status), "cookie \(cookieBytes)")
+        }
+        #expect(answered > 0 && answered < 36, "the range spans the edge")
+        try HTTPTestClient.waitForMetric(
+            #"switchboard_messages_total{outcome="queued"} \#(answered)"#, port: server.port)
+    }
+
     @Test func pipelinedRequestsAreAnsweredInOrder() throws {
         let server = try TestServer()
         let bind = #"{"type":"bind","uid":"piped"}"#

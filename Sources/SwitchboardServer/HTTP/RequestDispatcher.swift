@@ -15,6 +15,8 @@ final class RequestDispatcher: Sendable {
     private let originPolicy: OriginPolicy
     private let isTLS: Bool
     private let maxBodyBytes: Int
+    /// `--connection-memory-bytes`, for `refuseHeadNearPoolLimit`.
+    private let connectionMemoryBytes: Int
     private let logger: Logger
     private let libraryLogger: Logger
     private let metrics: ServerMetrics
@@ -25,9 +27,10 @@ final class RequestDispatcher: Sendable {
     init(
         staticFiles: StaticFileRoute, longPoll: LongPollService, webSockets: WebSocketService,
         echoEnabled: Bool, metricsRoute: MetricsRoute,
-        originPolicy: OriginPolicy, isTLS: Bool, maxBodyBytes: Int,
+        originPolicy: OriginPolicy, isTLS: Bool, maxBodyBytes: Int, connectionMemoryBytes: Int,
         connectionGuard: ConnectionGuard, logger: Logger, metrics: ServerMetrics
     ) {
+        self.connectionMemoryBytes = connectionMemoryBytes
         self.connectionGuard = connectionGuard
         self.staticFiles = staticFiles
         self.longPoll = longPoll
@@ -75,7 +78,10 @@ final class RequestDispatcher: Sendable {
                     "http.peer": exchange.clientAddress(),
                 ])
             self.metrics.httpRequests.add(1, ordering: .relaxed)
-            if var refusal = self.refuseBadFraming(exchange, bodyLimit: context.bodyLimit) {
+            if var refusal =
+                self.refuseBadFraming(exchange, bodyLimit: context.bodyLimit)
+                ?? self.refuseHeadNearPoolLimit(exchange, rawTarget: context.rawTarget)
+            {
                 uploadSize.pointee = 0
                 // A browser reads an error without these as a network failure.
                 if target.path == "/v1/poll" { refusal.headers += self.corsHeaders(for: exchange) }
@@ -123,6 +129,27 @@ final class RequestDispatcher: Sendable {
         }
         return nil
     }
+
+    /// A long-poll POST or DELETE whose head leaves libmicrohttpd too little memory to build
+    /// the response header would be carried out and then closed without an answer (its
+    /// "failed to create response header"), and a client that retries without an `id` would
+    /// send twice. Such a head is refused here, before anything happens, with a 431; close to
+    /// the edge even that answer may not fit, and the client sees a bare close, but nothing
+    /// was done. Other requests have no effect to lose, and keep libmicrohttpd's own limit.
+    private func refuseHeadNearPoolLimit(_ exchange: Exchange, rawTarget: String) -> HTTPResponse?
+    {
+        guard exchange.target.path == "/v1/poll",
+            exchange.method == "POST" || exchange.method == "DELETE",
+            exchange.headPoolEstimate(rawTarget: rawTarget)
+                > self.connectionMemoryBytes - Self.responseHeaderReserveBytes
+        else { return nil }
+        self.metrics.requestHeadsTooLarge.add(1, ordering: .relaxed)
+        return self.longPoll.error(431, "request head too large for --connection-memory-bytes")
+    }
+
+    /// Pool bytes kept free for the response header: libmicrohttpd 0.9.75 fails to build one
+    /// from about 145 bytes short of the pool, and the estimate errs by up to about 100.
+    static let responseHeaderReserveBytes = 400
 
     /// Oversized bodies up to this many times the route's limit are read and dropped before
     /// the 413, so that the client gets the answer; larger ones are refused at once.
