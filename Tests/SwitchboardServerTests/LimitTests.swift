@@ -91,6 +91,8 @@ import Testing
         #expect(batchStatus == 200)
         let replies = (batch as? [[String: Any]])?.map { $0["code"] as? Int }
         #expect(replies == [429, 401])
+        try HTTPTestClient.waitForMetric(
+            #"switchboard_errors_total{code="429"} 2"#, port: server.port)
         try first.disconnect()
         #expect(
             try LongPollChatClient(port: server.port).request(["type": "bind", "uid": "d"]).code

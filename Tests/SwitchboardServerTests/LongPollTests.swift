@@ -180,13 +180,19 @@ import Testing
         let alice = try Self.bound("alice", port: server.port)
         let text = String(repeating: "x", count: 1000)
         var mids: [UInt64] = []
+        var outcomes: [String] = []
         for index in 0..<8 {
             let reply = try alice.request([
                 "type": "send", "touid": "bob", "msg": text, "id": "\(index)",
             ])
             if let mid = reply.mid { mids.append(mid) }
+            outcomes.append(reply.msg ?? "")
         }
         #expect(mids.count == 8)
+        // From the overflow on, bob has no session: what follows waits in his queue, and says so.
+        let delivered = outcomes.prefix { $0 == "delivered" }.count
+        #expect(delivered > 0 && delivered < 8)
+        #expect(outcomes.dropFirst(delivered).allSatisfy { $0 == "queued" }, "\(outcomes)")
         let deadline = Date().addingTimeInterval(5)
         var status = 200
         while Date() < deadline && status == 200 {

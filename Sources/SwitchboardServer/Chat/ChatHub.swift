@@ -212,7 +212,7 @@ final class ChatHub: Sendable {
     ) {
         if let requester, let reply = output.reply, let endpoint = state.endpoints[requester] {
             if !endpoint.enqueue(EncodedFrame(reply), message: nil, countsTowardBound: true) {
-                endpoint.closeAsSlowConsumer()
+                Self.closeSlowConsumer(requester, endpoint, in: &state)
             }
         }
         for delivery in output.deliveries {
@@ -222,15 +222,33 @@ final class ChatHub: Sendable {
                 guard let endpoint = state.endpoints[target] else { continue }
                 let counts = !delivery.isReplay
                 if !endpoint.enqueue(encoded, message: message, countsTowardBound: counts) {
-                    endpoint.closeAsSlowConsumer()
+                    Self.closeSlowConsumer(target, endpoint, in: &state)
                 }
             }
         }
         for id in output.overflowed {
-            state.endpoints[id]?.closeAsSlowConsumer()
+            if let endpoint = state.endpoints[id] {
+                Self.closeSlowConsumer(id, endpoint, in: &state)
+            }
         }
         for id in output.replayPending {
             state.endpoints[id]?.replayBecameAvailable()
         }
+    }
+
+    /// Closes an endpoint whose client does not keep up. A long-poll session holds every frame
+    /// it was given until acknowledged, so it is detached from the router at once: its messages
+    /// go back to the offline queue now, and sends that follow see the user offline (`queued`)
+    /// instead of `delivered` to a session that is over. A WebSocket's loop still owns bytes
+    /// in flight and reports them when it tears the socket down.
+    private static func closeSlowConsumer(
+        _ id: ConnectionID, _ endpoint: any ChatEndpoint, in state: inout State
+    ) {
+        endpoint.closeAsSlowConsumer()
+        guard endpoint is LongPollSession, state.endpoints.removeValue(forKey: id) != nil else {
+            return
+        }
+        let output = state.router.disconnect(id, undelivered: endpoint.drainUndelivered())
+        Self.apply(output, replyTo: nil, in: &state)
     }
 }

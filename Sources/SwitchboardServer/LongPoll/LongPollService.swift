@@ -204,6 +204,7 @@ final class LongPollService: Sendable {
             refuseSession: {
                 guard self.wouldExceedSessionLimit(address) else { return nil }
                 self.metrics.sessionRefusals.add(1, ordering: .relaxed)
+                self.metrics.transportErrors.withLock { $0[429, default: 0] += 1 }
                 self.logger.debug("session refused: per-address limit", ["http.peer": address])
                 return "too many sessions from this address"
             }
