@@ -9,6 +9,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 import urllib.request
 
@@ -81,6 +82,21 @@ class TLSTests(unittest.TestCase):
                 self.fetch("/v1/poll?sid=" + sid, data=json.dumps(
                     {"type": "send", "touid": "tls-a", "msg": "back"}).encode())
                 self.assertEqual(json.loads(await asyncio.wait_for(compressed.recv(), 5))["msg"], "back")
+        asyncio.run(scenario())
+
+    def test_wss_close_handshake_ends_the_tcp_connection(self):
+        # RFC 6455 §7.1.1: after the Close handshake the server closes TCP first; a client
+        # that waits for it (here up to its 5 s close_timeout) must not be left waiting.
+        async def scenario():
+            url = "wss://127.0.0.1:%d/v1/ws" % self.server.port
+            for index in range(3):
+                socket = await websockets.connect(url, ssl=self.context, close_timeout=5)
+                await socket.send(json.dumps({"type": "bind", "uid": "closer-%d" % index}))
+                await asyncio.wait_for(socket.recv(), 5)
+                started = time.monotonic()
+                await socket.close()
+                self.assertEqual(socket.close_code, 1000)
+                self.assertLess(time.monotonic() - started, 2.5, "closed by the server")
         asyncio.run(scenario())
 
     def test_same_origin_check_uses_the_https_scheme(self):

@@ -118,6 +118,16 @@ final class ConnectionGuard: Sendable {
         }
     }
 
+    /// Ends reading on a connection's TCP socket (the client sees nothing; libmicrohttpd reads
+    /// end-of-stream). Under the lock, and only while libmicrohttpd still has the connection,
+    /// so the descriptor cannot have been reused.
+    func endReading(_ connection: UInt) {
+        self.state.withLock { state in
+            guard let tracked = state.connections[connection] else { return }
+            _ = shutdown(tracked.socket, Int32(SHUT_RD))
+        }
+    }
+
     /// Connections from `address` right now.
     func connections(from address: String) -> Int {
         self.state.withLock { $0.perAddress[address] ?? 0 }

@@ -9,6 +9,12 @@ import WebSocketCore
 /// called on it, once, from the loop thread, which libmicrohttpd allows from any thread.
 struct UpgradeHandle: @unchecked Sendable {
     let raw: OpaquePointer
+    /// Under TLS, ends reading from the client's TCP socket (see `ConnectionGuard`).
+    /// libmicrohttpd 0.9.75 relays a TLS WebSocket through a socketpair and closes the TCP
+    /// connection only once both directions have ended: after our Close it kept waiting for
+    /// the client to hang up first, while the client (RFC 6455 §7.1.1) waits for the server,
+    /// until its own timeout (10 s for Python `websockets`, 30 s for Node `ws`).
+    var endClientReads: (@Sendable () -> Void)? = nil
 }
 
 /// A socket handed over by libmicrohttpd after a successful upgrade.
@@ -547,6 +553,7 @@ final class WebSocketLoop: Sendable {
                     undelivered: client.discardedMessages + client.out.unwrittenMessages)
                 endpoint.queuedBytes.subtract(client.out.countedBytes, ordering: .relaxed)
             }
+            client.upgrade.endClientReads?()
             _ = sb_upgrade_close(client.upgrade.raw)
             self.loop.connectionCount.subtract(1, ordering: .relaxed)
             self.loop.metrics.webSocketConnections.subtract(1, ordering: .relaxed)

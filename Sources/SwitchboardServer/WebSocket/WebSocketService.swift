@@ -100,7 +100,16 @@ final class WebSocketService: Sendable {
         context: RequestContext, connection: OpaquePointer?, descriptor: Int32,
         upgrade: OpaquePointer, pipelined: UnsafeRawBufferPointer
     ) {
-        if let connection { self.connectionGuard.upgraded(UInt(bitPattern: connection)) }
+        var handle = UpgradeHandle(raw: upgrade)
+        if let connection {
+            let key = UInt(bitPattern: connection)
+            self.connectionGuard.upgraded(key)
+            // Under TLS the socket handed over is one end of libmicrohttpd's socketpair.
+            if sb_connection_socket(connection) != descriptor {
+                let connectionGuard = self.connectionGuard
+                handle.endClientReads = { connectionGuard.endReading(key) }
+            }
+        }
         guard let plan = context.upgradePlan else {
             _ = sb_upgrade_close(upgrade)
             return
@@ -110,7 +119,7 @@ final class WebSocketService: Sendable {
         let index = self.nextLoop.wrappingAdd(1, ordering: .relaxed).oldValue % self.loops.count
         self.loops[index].adopt(
             Adoption(
-                descriptor: descriptor, upgrade: UpgradeHandle(raw: upgrade),
+                descriptor: descriptor, upgrade: handle,
                 pipelined: Array(pipelined),
                 kind: plan.kind, deflate: plan.deflate, peer: plan.peer))
     }
