@@ -21,37 +21,14 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from browser import DESKTOP, PHONE, Browser, PollUser  # noqa: E402
 from harness import Server  # noqa: E402
 
-# Emulates a proxy that refuses WebSocket upgrades: every socket fails before opening, the
-# way a browser reports a refused handshake (error, then close 1006).
-BLOCK_WEBSOCKET = """
+# Emulates a proxy that refuses WebSocket upgrades: while window.__blockWebSocket is set
+# (from the start), every socket fails before opening, the way a browser reports a refused
+# handshake (error, then close 1006); once a test clears it, sockets open normally.
+# `setup` runs first, e.g. to shorten the page's timings.
+def blocked_websocket_script(setup=""):
+    return """
 (() => {
-  window.__webSocketAttempts = 0;
-  class RefusedWebSocket extends EventTarget {
-    constructor(url) {
-      super();
-      window.__webSocketAttempts += 1;
-      this.url = url;
-      this.readyState = 0;
-      setTimeout(() => {
-        this.readyState = 3;
-        if (this.onerror) this.onerror(new Event('error'));
-        if (this.onclose) this.onclose(new CloseEvent('close', { code: 1006 }));
-      }, 20);
-    }
-    send() { throw new DOMException('not open', 'InvalidStateError'); }
-    close() { this.readyState = 3; }
-  }
-  Object.assign(RefusedWebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
-  window.WebSocket = RefusedWebSocket;
-})();
-"""
-
-# Refuses WebSockets, as a network that blocks them would, until the test clears
-# window.__blockWebSocket; the page's wait before trying WebSocket again and the trial a
-# tried socket must survive are shortened from a minute and 30 s to about a second.
-BLOCK_WEBSOCKET_UNTIL_CLEARED = """
-(() => {
-  window.switchboardTuning = { webSocketProbeMs: 800, stableMs: 1500 };
+  %s
   window.__blockWebSocket = true;
   window.__webSocketAttempts = 0;
   const NativeWebSocket = window.WebSocket;
@@ -77,7 +54,15 @@ BLOCK_WEBSOCKET_UNTIL_CLEARED = """
   Object.assign(SwitchableWebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
   window.WebSocket = SwitchableWebSocket;
 })();
-"""
+""" % setup
+
+
+BLOCK_WEBSOCKET = blocked_websocket_script()
+
+# The page's wait before trying WebSocket again and the trial a tried socket must survive,
+# shortened from a minute and 30 s to about a second.
+BLOCK_WEBSOCKET_UNTIL_CLEARED = blocked_websocket_script(
+    "window.switchboardTuning = { webSocketProbeMs: 800, stableMs: 1500 };")
 
 # Emulates a middlebox that lets WebSockets open and then kills each one shortly after.
 KILL_WEBSOCKETS_AFTER_OPEN = """

@@ -16,6 +16,12 @@ protocol ChatEndpoint: AnyObject, Sendable {
     /// must now close as a slow consumer.
     func enqueue(_ frame: EncodedFrame, message: StoredMessage?, countsTowardBound: Bool) -> Bool
 
+    /// Whether `drainUndelivered` reports every message the endpoint ever failed to hand over
+    /// (a long-poll session keeps each until acknowledged), so the hub may detach it from the
+    /// router as soon as it overflows. A WebSocket's loop still owns bytes in flight and
+    /// reports them itself at teardown.
+    var drainReportsEverything: Bool { get }
+
     /// Closes the endpoint because its client does not keep up; what it still held is
     /// reported back through `ChatHub.close` when it is gone.
     func closeAsSlowConsumer()

@@ -177,10 +177,17 @@ final class ChatHub: Sendable {
     /// unless another connection of the user has them.
     func close(_ id: ConnectionID, undelivered: [StoredMessage] = []) {
         self.state.withLock { state in
-            let held = state.endpoints.removeValue(forKey: id)?.drainUndelivered() ?? []
-            let output = state.router.disconnect(id, undelivered: undelivered + held)
-            Self.apply(output, replyTo: nil, in: &state)
+            Self.detach(id, undelivered: undelivered, in: &state)
         }
+    }
+
+    /// Removes an endpoint and its router connection, requeueing what never reached it.
+    private static func detach(
+        _ id: ConnectionID, undelivered: [StoredMessage] = [], in state: inout State
+    ) {
+        let held = state.endpoints.removeValue(forKey: id)?.drainUndelivered() ?? []
+        let output = state.router.disconnect(id, undelivered: undelivered + held)
+        Self.apply(output, replyTo: nil, in: &state)
     }
 
     /// Runs store housekeeping (retention) with a bounded amount of work.
@@ -236,19 +243,16 @@ final class ChatHub: Sendable {
         }
     }
 
-    /// Closes an endpoint whose client does not keep up. A long-poll session holds every frame
-    /// it was given until acknowledged, so it is detached from the router at once: its messages
-    /// go back to the offline queue now, and sends that follow see the user offline (`queued`)
-    /// instead of `delivered` to a session that is over. A WebSocket's loop still owns bytes
-    /// in flight and reports them when it tears the socket down.
+    /// Closes an endpoint whose client does not keep up. One that reports everything it holds
+    /// (a long-poll session) is detached at once: its messages go back to the offline queue
+    /// now, and sends that follow see the user offline (`queued`) instead of `delivered` to a
+    /// session that is over. Limitation: if that session is the one whose POST batch is being
+    /// handled (it overflowed with messages sent to its own user), the rest of the batch is
+    /// answered 500, as envelopes from a connection the router no longer knows.
     private static func closeSlowConsumer(
         _ id: ConnectionID, _ endpoint: any ChatEndpoint, in state: inout State
     ) {
         endpoint.closeAsSlowConsumer()
-        guard endpoint is LongPollSession, state.endpoints.removeValue(forKey: id) != nil else {
-            return
-        }
-        let output = state.router.disconnect(id, undelivered: endpoint.drainUndelivered())
-        Self.apply(output, replyTo: nil, in: &state)
+        if endpoint.drainReportsEverything { Self.detach(id, in: &state) }
     }
 }

@@ -91,21 +91,18 @@ struct Exchange {
         _ = MHD_get_connection_values(self.connection, .HEADER_KIND, tallyHead, context)
         _ = MHD_get_connection_values(self.connection, .COOKIE_KIND, tallyCookie, context)
         let requestLine = self.method.utf8.count + rawTarget.utf8.count + self.version.utf8.count
-        return requestLine + tally.bytes + HeadTally.headerRecordBytes * tally.headers
-            + HeadTally.cookieRecordBytes * tally.cookies
+        return requestLine + tally.bytes + HeadTally.recordBytes * tally.records
     }
 }
 
 /// Bytes and records counted by `headPoolEstimate`.
 private final class HeadTally {
-    /// What one header record and one cookie record cost in the pool, measured (rounded up).
+    /// What one header or cookie record costs in the pool, measured (rounded up).
     /// libmicrohttpd grows its read buffer in steps, so its real use is a staircase around
     /// this line; the caller keeps a reserve for that.
-    static let headerRecordBytes = 64
-    static let cookieRecordBytes = 64
+    static let recordBytes = 64
     var bytes = 0
-    var headers = 0
-    var cookies = 0
+    var records = 0
 }
 
 private let tallyHead: MHD_KeyValueIterator = { context, _, key, value in
@@ -115,13 +112,13 @@ private let tallyHead: MHD_KeyValueIterator = { context, _, key, value in
     tally.bytes += strlen(key) + valueBytes + 4
     // libmicrohttpd copies the Cookie value before splitting it into cookies.
     if strcasecmp(key, "cookie") == 0 { tally.bytes += valueBytes + 1 }
-    tally.headers += 1
+    tally.records += 1
     return .YES
 }
 
 private let tallyCookie: MHD_KeyValueIterator = { context, _, key, _ in
     guard let context, key != nil else { return .YES }
-    Unmanaged<HeadTally>.fromOpaque(context).takeUnretainedValue().cookies += 1
+    Unmanaged<HeadTally>.fromOpaque(context).takeUnretainedValue().records += 1
     return .YES
 }
 

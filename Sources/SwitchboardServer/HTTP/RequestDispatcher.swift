@@ -220,7 +220,11 @@ final class RequestDispatcher: Sendable {
         let decision = self.originPolicy.evaluate(
             origin: exchange.header("Origin"), host: exchange.header("Host"), isTLS: self.isTLS)
         guard case .accepted(let origin) = decision else { return [] }
-        return [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
+        return Self.corsHeaders(allowing: origin)
+    }
+
+    private static func corsHeaders(allowing origin: String) -> [(name: String, value: String)] {
+        [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
     }
 
     private func answerLongPoll(_ exchange: Exchange, context: RequestContext) -> MHD_Result {
@@ -232,7 +236,7 @@ final class RequestDispatcher: Sendable {
             self.metrics.originRefusals.add(1, ordering: .relaxed)
             return self.longPoll.error(403, "origin not allowed").queue(on: exchange.connection)
         case .accepted(let origin):
-            corsHeaders = [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
+            corsHeaders = Self.corsHeaders(allowing: origin)
         case .absent:
             break
         }

@@ -73,6 +73,8 @@ final class LongPollSession: ChatEndpoint {
 
     /// Called under the hub's lock: only marks the session ended. The service's sweep removes
     /// it from the table and closes it in the hub shortly after.
+    var drainReportsEverything: Bool { true }
+
     func closeAsSlowConsumer() {
         self.end(.overflowed)
     }

@@ -50,6 +50,8 @@ final class WebSocketEndpoint: ChatEndpoint {
         return true
     }
 
+    var drainReportsEverything: Bool { false }
+
     func closeAsSlowConsumer() {
         guard !self.isClosing.exchange(true, ordering: .acquiringAndReleasing) else { return }
         self.loop.requestClose(token: self.token, reason: .slowConsumer)
