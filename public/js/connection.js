@@ -25,9 +25,9 @@ function tuned(name, fallback) {
 const STABLE_MS = tuned('stableMs', 30000);
 
 /**
- * After falling back to long-poll, the page tries WebSocket again after about this long
+ * After falling back to long-poll, the page tries WebSocket again within about this long
  * (a laptop that left the network blocking WebSockets), doubling the wait after every try
- * that fails and every further fallback, up to PROBE_MAX_MS.
+ * that fails and every further fallback, up to PROBE_MAX_MS (jittered, see Backoff).
  */
 const PROBE_FIRST_MS = tuned('webSocketProbeMs', 60000);
 const PROBE_MAX_MS = 15 * 60000;
@@ -122,8 +122,8 @@ export class Connection {
     this.shortSessions = 0;
     this.attempt = 0;
     this.retryTimer = null;
-    // Half the first wait: the first fallback doubles it.
-    this.probeDelay = PROBE_FIRST_MS / 2;
+    // Never reset: each try, and each scheduling after a new fallback, waits longer.
+    this.probeBackoff = new Backoff({ baseMs: PROBE_FIRST_MS, maxMs: PROBE_MAX_MS });
     this.probeTimer = null;
     this.candidate = null;
     this.candidateTimer = null;
@@ -272,8 +272,7 @@ export class Connection {
 
   scheduleProbe() {
     clearTimeout(this.probeTimer);
-    const jittered = this.probeDelay * (0.75 + Math.random() * 0.5);
-    this.probeTimer = setTimeout(() => this.probeWebSocket(), jittered);
+    this.probeTimer = setTimeout(() => this.probeWebSocket(), this.probeBackoff.next());
   }
 
   /** Tries a WebSocket beside the open long-poll session; see the class comment. */
@@ -342,7 +341,6 @@ export class Connection {
       return;
     }
     this.abandonProbe();
-    this.probeDelay = Math.min(this.probeDelay * 2, PROBE_MAX_MS);
     if (!this.stopped && this.fellBack && this.state === 'open') {
       this.scheduleProbe();
     }
@@ -417,7 +415,6 @@ export class Connection {
       }
       this.transportName = 'poll';
       this.fellBack = true;
-      this.probeDelay = Math.min(this.probeDelay * 2, PROBE_MAX_MS);
       this.backoff.reset();
       this.connect();
       return;
