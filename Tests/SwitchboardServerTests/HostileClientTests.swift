@@ -432,6 +432,7 @@ import WebSocketCore
         for socket in sockets {
             try socket.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         }
+        let secondsToSend = Int(Date().timeIntervalSince(started))
         var statuses: [Int: Int] = [:]
         // What failed, when, and what the server said about it: a failure here (seen once, in
         // CI under ThreadSanitizer) must explain itself.
@@ -455,7 +456,10 @@ import WebSocketCore
         }
         #expect(
             statuses == [200: 1_000],
-            "failures: \(failures); server said: \(serverSaid.prefix(20))")
+            """
+            failures: \(failures); all sent after \(secondsToSend) s; \
+            server said: \(serverSaid.prefix(20))
+            """)
         try Self.expectHealthy(server)
     }
 
