@@ -5,6 +5,9 @@
 #
 #   bench/ab.sh BINARY_A BINARY_B ROUNDS SCENARIO-ARGS...
 #   bench/ab.sh /tmp/sb-base .build/release/switchboard 5 relay --transport lp --pairs 100
+#
+# The servers run with `--store memory`, as in bench/run.sh; AB_STORE=sqlite gives each run a
+# fresh SQLite file instead (the product's default store), AB_STORE=memory is the default.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -15,6 +18,7 @@ ulimit -n "$(ulimit -Hn)"
 priority=()
 if [ "${BENCH_SCHED:-rt}" = rt ] && chrt -r 1 true 2>/dev/null; then priority=(chrt -r 1); fi
 server_flags=${SERVER_FLAGS:-}
+store=${AB_STORE:-memory}
 out=$(mktemp -d /tmp/switchboard-ab.XXXXXX)
 bench=$out/switchboard-bench
 cp "$root/.build/release/switchboard-bench" "$bench"
@@ -23,9 +27,11 @@ for round in $(seq 1 "$rounds"); do
         binary=$a
         [ "$side" = B ] && binary=$b
         port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+        store_flag=(--store memory)
+        [ "$store" = sqlite ] && store_flag=(--store "sqlite:$out/$side-$round.db")
         # shellcheck disable=SC2086
         "${priority[@]}" taskset -c "${SERVER_CPU:-0}" "$binary" --host 127.0.0.1 --port "$port" \
-            --ws-echo --log-level warning $server_flags >"$out/server.log" 2>&1 &
+            --ws-echo --log-level warning "${store_flag[@]}" $server_flags >"$out/server.log" 2>&1 &
         pid=$!
         for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
         "${priority[@]}" taskset -c "${BENCH_CPU:-1}" "$bench" "$@" --port "$port" \
