@@ -13,7 +13,8 @@ public final class Router {
         var cursor: UInt64 = 0
         let upperBound: UInt64
         let since: UInt64?
-        var held: [ServerFrame] = []
+        /// Live messages that arrived during the replay, sent after it.
+        var held: [StoredMessage] = []
         var heldBytes = 0
     }
 
@@ -82,8 +83,7 @@ public final class Router {
         self.statistics.boundConnections -= 1
 
         self.users[uid, default: UserState()].connections.removeAll { $0 == id }
-        let held = connection.replay?.held.compactMap(\.deliveredMessage) ?? []
-        self.requeue(undelivered + held, of: uid, into: &output)
+        self.requeue(undelivered + (connection.replay?.held ?? []), of: uid, into: &output)
 
         if let user = self.users[uid], user.connections.isEmpty {
             self.users[uid] = nil
@@ -292,14 +292,14 @@ public final class Router {
                 immediate.append(target)
                 continue
             }
-            self.connections[target]!.replay!.held.append(frame)
+            self.connections[target]!.replay!.held.append(message)
             self.connections[target]!.replay!.heldBytes += message.text.utf8.count + 128
             if self.connections[target]!.replay!.heldBytes > self.configuration.heldLiveLimitBytes {
                 output.overflowed.append(target)
             }
         }
         if !immediate.isEmpty {
-            output.deliveries.append(Delivery(targets: immediate, frame: frame))
+            output.deliveries.append(Delivery(targets: immediate, frame: frame, message: message))
         }
     }
 
@@ -307,6 +307,11 @@ public final class Router {
         ServerFrame(
             type: "send", msg: message.text, uid: message.sender, touid: message.recipient,
             mid: message.mid, ts: message.timestamp)
+    }
+
+    private static func replayDelivery(of message: StoredMessage, to id: ConnectionID) -> Delivery
+    {
+        Delivery(targets: [id], frame: Self.frame(for: message), isReplay: true, message: message)
     }
 
     private func join(_ envelope: ClientEnvelope, as uid: String) -> RouterOutput {
@@ -367,14 +372,13 @@ public final class Router {
             self.store.markDelivered(recipient: uid, mids: messages.map(\.mid))
             self.statistics.replayed += messages.count
             for message in messages {
-                output.deliveries.append(
-                    Delivery(targets: [id], frame: Self.frame(for: message), isReplay: true))
+                output.deliveries.append(Self.replayDelivery(of: message, to: id))
             }
             replay.cursor = messages[messages.count - 1].mid
         }
         if messages.count < limit {
-            for frame in replay.held {
-                output.deliveries.append(Delivery(targets: [id], frame: frame, isReplay: true))
+            for message in replay.held {
+                output.deliveries.append(Self.replayDelivery(of: message, to: id))
             }
             connection.replay = nil
         } else {

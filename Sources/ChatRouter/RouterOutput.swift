@@ -7,11 +7,19 @@ public struct Delivery: Equatable, Sendable {
     /// Part of a replay (offline queue, `since`, or live messages held during one): such frames
     /// are fed as the connection drains and do not count toward its outbound bound.
     public var isReplay: Bool
+    /// The chat message the frame carries (nil for notices): what a transport keeps beside
+    /// the encoded bytes, so a message it could not hand over can go back to the store whole,
+    /// even one retention has dropped meanwhile.
+    public var message: StoredMessage?
 
-    public init(targets: [ConnectionID], frame: ServerFrame, isReplay: Bool = false) {
+    public init(
+        targets: [ConnectionID], frame: ServerFrame, isReplay: Bool = false,
+        message: StoredMessage? = nil
+    ) {
         self.targets = targets
         self.frame = frame
         self.isReplay = isReplay
+        self.message = message
     }
 }
 

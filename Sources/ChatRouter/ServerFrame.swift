@@ -61,17 +61,6 @@ public struct ServerFrame: Equatable, Hashable, Sendable {
             touid: rejected.requestToUID, id: rejected.requestID)
     }
 
-    /// The chat message a delivery frame carries, or nil for any other frame: what a
-    /// transport keeps beside the encoded bytes, so a message it could not hand over can go
-    /// back to the store whole, even one retention has dropped meanwhile.
-    public var deliveredMessage: StoredMessage? {
-        guard self.type == "send", !self.error, self.id == nil, let mid = self.mid,
-            let sender = self.uid, let recipient = self.touid, let timestamp = self.ts
-        else { return nil }
-        return StoredMessage(
-            mid: mid, sender: sender, recipient: recipient, text: self.msg, timestamp: timestamp)
-    }
-
     /// Appends the frame as compact JSON, `seq` included when set.
     public func encode(to output: inout [UInt8]) {
         JSONEncoding.append(self, to: &output)

@@ -62,7 +62,7 @@ final class RouterHarness {
             self.received[requester, default: []].append(reply)
         }
         for delivery in output.deliveries {
-            if let message = delivery.frame.deliveredMessage {
+            if let message = delivery.message {
                 self.handedOver[message.mid] = message
             }
             for target in delivery.targets {

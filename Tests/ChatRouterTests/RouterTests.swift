@@ -388,13 +388,19 @@ import Testing
         #expect(harness.take(resumed).compactMap(\.mid) == [1])
     }
 
-    @Test func gapIsTrueExactlyWhenRetentionDroppedAMessageAboveSince() {
+    /// Bob, bound, has received mids 1–4 from alice; the cap of 2 has evicted mids 1 and 2.
+    private static func fourMessagesToBobWithACapOfTwo() -> (RouterHarness, ConnectionID) {
         let harness = RouterHarness(store: MemoryStore(maxMessagesPerUser: 2))
         let bob = harness.bound("bob")
         let alice = harness.bound("alice")
         for text in ["1", "2", "3", "4"] {
             harness.send(ClientEnvelope(type: .send, touid: "bob", msg: text), from: alice)
         }
+        return (harness, bob)
+    }
+
+    @Test func gapIsTrueExactlyWhenRetentionDroppedAMessageAboveSince() {
+        let (harness, bob) = Self.fourMessagesToBobWithACapOfTwo()
         harness.close(bob)
         // mids 1 and 2 were evicted by the cap of 2.
         let behind = harness.bound("bob", since: 1)
@@ -406,12 +412,7 @@ import Testing
     }
 
     @Test func bindingAgainWithSinceReplaysAndReportsTheGap() {
-        let harness = RouterHarness(store: MemoryStore(maxMessagesPerUser: 2))
-        let bob = harness.bound("bob")
-        let alice = harness.bound("alice")
-        for text in ["1", "2", "3", "4"] {
-            harness.send(ClientEnvelope(type: .send, touid: "bob", msg: text), from: alice)
-        }
+        let (harness, bob) = Self.fourMessagesToBobWithACapOfTwo()
         harness.take(bob)
         harness.send(ClientEnvelope(type: .bind, uid: "bob", id: "again", since: 0), from: bob)
         #expect(

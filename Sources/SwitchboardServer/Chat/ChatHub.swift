@@ -224,7 +224,7 @@ final class ChatHub: Sendable {
         }
         for delivery in output.deliveries {
             let encoded = EncodedFrame(delivery.frame)
-            let message = delivery.frame.deliveredMessage
+            let message = delivery.message
             for target in delivery.targets {
                 guard let endpoint = state.endpoints[target] else { continue }
                 let counts = !delivery.isReplay

@@ -71,10 +71,10 @@ final class LongPollSession: ChatEndpoint {
         return accepted
     }
 
-    /// Called under the hub's lock: only marks the session ended. The service's sweep removes
-    /// it from the table and closes it in the hub shortly after.
     var drainReportsEverything: Bool { true }
 
+    /// Called under the hub's lock: only marks the session ended. The service's sweep removes
+    /// it from the table and closes it in the hub shortly after.
     func closeAsSlowConsumer() {
         self.end(.overflowed)
     }
