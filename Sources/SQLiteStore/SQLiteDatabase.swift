@@ -106,6 +106,22 @@ final class SQLiteDatabase {
         guard status == SQLITE_DONE else { throw self.failure(status) }
     }
 
+    /// Runs a query while `row` returns true for the rows it is called with.
+    func query(
+        _ statement: SQLiteStatement, _ values: [SQLiteValue],
+        whileRow row: (SQLiteStatement) -> Bool
+    ) throws(SQLiteFailure) {
+        defer { statement.reset() }
+        var status = statement.bind(values)
+        guard status == SQLITE_OK else { throw self.failure(status) }
+        status = statement.step()
+        while status == SQLITE_ROW {
+            guard row(statement) else { return }
+            status = statement.step()
+        }
+        guard status == SQLITE_DONE else { throw self.failure(status) }
+    }
+
     /// Runs one-off SQL (schema changes, pragmas), possibly several statements.
     func execute(_ sql: String) throws(SQLiteFailure) {
         guard let handle = self.handle else { throw self.failure(SQLITE_MISUSE) }

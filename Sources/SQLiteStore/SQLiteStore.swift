@@ -25,10 +25,15 @@ import ChatRouter
 public final class SQLiteStore: MessageStore {
     /// What the store knows about one recipient without asking the file.
     struct InboxState {
-        /// Messages in the inbox, pending and delivered.
+        /// Messages in the inbox, pending and delivered, not counting those due for eviction.
         var count: Int
-        /// The highest mid retention (cap or age) dropped for this recipient.
+        /// How many of `count` are pending (the offline queue).
+        var pending: Int
+        /// The highest mid retention (cap or age) dropped for this recipient, not counting
+        /// evictions still due.
         var droppedThroughMid: UInt64
+        /// Oldest delivered messages the cap has evicted but which are still in the file.
+        var evictionsDue = 0
     }
 
     private enum Insertion {
@@ -56,6 +61,11 @@ public final class SQLiteStore: MessageStore {
     /// Per-recipient counts read so far; cleared whenever a batch is rolled back, since
     /// they may then describe writes that no longer exist.
     var inboxes: [String: InboxState] = [:]
+    /// Recipients whose `evictionsDue` is above zero.
+    private var recipientsWithEvictionsDue: [String] = []
+    /// Every row at or below this mid was, at the last pruning pass, pending or gone; the next
+    /// pass starts above it. In memory only: after a restart pruning starts from the first row.
+    var expiryCursor: Int64 = 0
     private var isTransactionOpen = false
     private var hasUnreportedFailure = false
 
@@ -216,14 +226,11 @@ public final class SQLiteStore: MessageStore {
         var inbox = try self.inboxState(of: recipient)
         if inbox.count >= self.maxMessagesPerUser {
             // Make room by dropping the oldest delivered message; pending ones are never dropped.
-            var oldest: Int64?
-            try self.database.query(self.statements.oldestDelivered, [.text(recipient)]) {
-                oldest = $0.integer(at: 0)
-            }
-            if let oldest {
-                try self.write(self.statements.deleteMessage, [.integer(oldest)])
-                inbox.count -= 1
-                try self.raiseDroppedThrough(of: recipient, to: oldest, in: &inbox)
+            // The delete waits for the next read or commit, so that a recipient receiving many
+            // messages in one batch costs one query, one delete pass and one `inboxes` write
+            // per batch instead of one of each per message.
+            if inbox.count > inbox.pending {
+                self.scheduleEviction(of: recipient, in: &inbox)
             } else if pending {
                 return .refused
             } else {
@@ -243,24 +250,74 @@ public final class SQLiteStore: MessageStore {
                 .integer(now), .integer(pending ? 1 : 0),
             ])
         inbox.count += 1
+        if pending { inbox.pending += 1 }
         self.inboxes[recipient] = inbox
         return .stored
+    }
+
+    private func scheduleEviction(of recipient: String, in inbox: inout InboxState) {
+        if inbox.evictionsDue == 0 { self.recipientsWithEvictionsDue.append(recipient) }
+        inbox.evictionsDue += 1
+        inbox.count -= 1
+    }
+
+    /// Deletes every eviction the cap scheduled. Runs before anything reads the inbox table,
+    /// before pruning and before every commit, so that what the store answers and what a
+    /// commit makes durable are exactly as if each eviction had happened at its insert.
+    func applyDueEvictions() throws(SQLiteFailure) {
+        guard !self.recipientsWithEvictionsDue.isEmpty else { return }
+        for recipient in self.recipientsWithEvictionsDue {
+            guard var inbox = self.inboxes[recipient], inbox.evictionsDue > 0 else { continue }
+            var oldest: [Int64] = []
+            try self.database.query(
+                self.statements.oldestDelivered,
+                [.text(recipient), .integer(Int64(inbox.evictionsDue))]
+            ) { oldest.append($0.integer(at: 0)) }
+            for mid in oldest {
+                try self.write(self.statements.deleteMessage, [.integer(mid)])
+            }
+            // Fewer than due only if the file changed under the counts; keep them truthful.
+            inbox.count += inbox.evictionsDue - oldest.count
+            inbox.evictionsDue = 0
+            if let highest = oldest.last {
+                try self.raiseDroppedThrough(of: recipient, to: highest, in: &inbox)
+            }
+            self.inboxes[recipient] = inbox
+        }
+        self.recipientsWithEvictionsDue.removeAll(keepingCapacity: true)
     }
 
     /// The recipient's counts, read from the file the first time it is needed.
     func inboxState(of recipient: String) throws(SQLiteFailure) -> InboxState {
         if let cached = self.inboxes[recipient] { return cached }
         var count: Int64 = 0
+        var pending: Int64 = 0
         var dropped: Int64 = 0
         try self.database.query(self.statements.countInbox, [.text(recipient)]) {
             count = $0.integer(at: 0)
         }
+        try self.database.query(self.statements.countPending, [.text(recipient)]) {
+            pending = $0.integer(at: 0)
+        }
         try self.database.query(self.statements.droppedThrough, [.text(recipient)]) {
             dropped = $0.integer(at: 0)
         }
-        let state = InboxState(
-            count: Int(clamping: count), droppedThroughMid: UInt64(clamping: dropped))
-        if self.inboxes.count >= Self.inboxCacheLimit { self.inboxes.removeAll() }
+        var state = InboxState(
+            count: Int(clamping: count), pending: Int(clamping: pending),
+            droppedThroughMid: UInt64(clamping: dropped))
+        if self.inboxes.count >= Self.inboxCacheLimit {
+            // Due evictions live in the cache; carry them out before forgetting it.
+            try self.applyDueEvictions()
+            self.inboxes.removeAll()
+        }
+        // Over the cap (a lower --inbox-max-messages than the last run's): the next batch
+        // evicts the excess of delivered messages, as inserts would have.
+        let excess = min(state.count - self.maxMessagesPerUser, state.count - state.pending)
+        if excess > 0 {
+            self.recipientsWithEvictionsDue.append(recipient)
+            state.evictionsDue = excess
+            state.count -= excess
+        }
         self.inboxes[recipient] = state
         return state
     }
@@ -280,6 +337,7 @@ public final class SQLiteStore: MessageStore {
     public func requeue(_ messages: [StoredMessage]) {
         guard !messages.isEmpty else { return }
         _ = self.attempt { () throws(SQLiteFailure) -> Void in
+            try self.applyDueEvictions()
             for message in messages {
                 try self.write(
                     self.statements.requeueMessage,
@@ -297,13 +355,22 @@ public final class SQLiteStore: MessageStore {
     private func setPending(_ pending: Bool, recipient: String, mids: [UInt64]) {
         guard !mids.isEmpty else { return }
         _ = self.attempt { () throws(SQLiteFailure) -> Void in
+            try self.applyDueEvictions()
+            var changed = 0
+            var lowestChanged = Int64.max
             for mid in mids {
-                try self.write(
+                let row = Int64(sqliteClamping: mid)
+                let count = try self.write(
                     self.statements.setPending,
-                    [
-                        .integer(Int64(sqliteClamping: mid)), .text(recipient),
-                        .integer(pending ? 1 : 0),
-                    ])
+                    [.integer(row), .text(recipient), .integer(pending ? 1 : 0)])
+                changed += count
+                if count > 0 { lowestChanged = min(lowestChanged, row) }
+            }
+            self.inboxes[recipient]?.pending += pending ? changed : -changed
+            // A message that stops being pending may lie below where pruning got to; it ages
+            // from its acceptance like any other, so pruning looks at it again.
+            if !pending && lowestChanged <= self.expiryCursor {
+                self.expiryCursor = lowestChanged - 1
             }
         }
     }
@@ -314,6 +381,9 @@ public final class SQLiteStore: MessageStore {
     ) -> [StoredMessage] {
         guard limit > 0, upperBound > cursor else { return [] }
         let merged = self.attempt { () throws(SQLiteFailure) -> [StoredMessage] in
+            // Reading the state finds an excess over the cap (a lower cap than the last run).
+            _ = try self.inboxState(of: recipient)
+            try self.applyDueEvictions()
             let queued = try self.range(
                 of: recipient, pending: true, after: cursor, through: upperBound, limit: limit)
             guard let since else { return queued }
@@ -369,7 +439,10 @@ public final class SQLiteStore: MessageStore {
 
     public func hasGap(recipient: String, since: UInt64) -> Bool {
         let dropped = self.attempt { () throws(SQLiteFailure) -> UInt64 in
-            try self.inboxState(of: recipient).droppedThroughMid
+            // Reading the state may find evictions due; they count as dropped.
+            _ = try self.inboxState(of: recipient)
+            try self.applyDueEvictions()
+            return try self.inboxState(of: recipient).droppedThroughMid
         }
         // Unreadable: claim a gap, the safe answer (the client then knows it may have missed
         // something).
@@ -381,6 +454,7 @@ public final class SQLiteStore: MessageStore {
     public func pendingCount(recipient: String) -> Int {
         var count: Int64 = 0
         _ = self.attempt { () throws(SQLiteFailure) -> Void in
+            try self.applyDueEvictions()
             try self.database.query(self.statements.countPending, [.text(recipient)]) {
                 count = $0.integer(at: 0)
             }
@@ -436,6 +510,7 @@ public final class SQLiteStore: MessageStore {
 
     public var hasUncommittedWrites: Bool {
         self.isTransactionOpen || self.hasUnreportedFailure
+            || !self.recipientsWithEvictionsDue.isEmpty
     }
 
     /// Runs a write statement inside the batch's transaction, opening it if needed.
@@ -448,7 +523,9 @@ public final class SQLiteStore: MessageStore {
         return try self.database.run(statement, values)
     }
 
+    /// Ends the batch: carries out due evictions, then commits.
     private func commitTransaction() throws(SQLiteFailure) {
+        try self.applyDueEvictions()
         guard self.isTransactionOpen else { return }
         try self.database.run(self.statements.commit)
         self.isTransactionOpen = false
@@ -469,6 +546,8 @@ public final class SQLiteStore: MessageStore {
             }
             self.isTransactionOpen = false
             self.inboxes.removeAll()
+            self.recipientsWithEvictionsDue.removeAll()
+            self.expiryCursor = 0
             return nil
         }
     }

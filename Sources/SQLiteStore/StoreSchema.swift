@@ -30,6 +30,11 @@ enum StoreSchema {
     /// - `inboxes`: per recipient, the highest mid retention ever dropped (for `gap`).
     /// - `receipts`: send ids remembered for deduplication, with their own age index.
     /// - `counters`: `mid_reserved_through`, the high-water mark of mids handed out.
+    ///
+    /// Version 2 drops `delivered_messages_by_age`: every message paid two index writes (its
+    /// insert and its eviction) for it; without it the WebSocket relay made 15 % more messages
+    /// per second (bench/ANALYSIS.md).
+    /// Age pruning walks the table in mid order instead, which is acceptance order.
     static let migrations: [SchemaMigration] = [
         SchemaMigration(
             version: 1,
@@ -65,7 +70,10 @@ enum StoreSchema {
                     value INTEGER NOT NULL
                 ) WITHOUT ROWID;
                 INSERT INTO counters (name, value) VALUES ('mid_reserved_through', 0);
-                """)
+                """),
+        SchemaMigration(
+            version: 2,
+            sql: "DROP INDEX delivered_messages_by_age;"),
     ]
 
     /// Brings the file to the last version of `migrations`, or throws why it cannot.

@@ -28,12 +28,13 @@ struct StoreStatements {
     let countInbox: SQLiteStatement
     /// ?1 recipient.
     let countPending: SQLiteStatement
-    /// ?1 recipient.
+    /// ?1 recipient, ?2 how many: the oldest delivered mids, the ones the cap evicts.
     let oldestDelivered: SQLiteStatement
     /// ?1 recipient, ?2 pending flag, ?3 exclusive lower mid, ?4 inclusive upper mid, ?5 limit.
     let inboxRange: SQLiteStatement
-    /// ?1 cutoff (accepted before it), ?2 limit.
-    let expiredDelivered: SQLiteStatement
+    /// ?1 exclusive lower mid, ?2 limit: rows in mid order (which is acceptance order) for
+    /// age pruning.
+    let messagesInAcceptanceOrder: SQLiteStatement
 
     /// ?1 recipient.
     let droppedThrough: SQLiteStatement
@@ -80,17 +81,20 @@ struct StoreStatements {
         self.countPending = try database.prepare(
             "SELECT count(*) FROM messages WHERE recipient = ?1 AND pending = 1")
         self.oldestDelivered = try database.prepare(
-            "SELECT mid FROM messages WHERE recipient = ?1 AND pending = 0 ORDER BY mid LIMIT 1")
+            """
+            SELECT mid FROM messages WHERE recipient = ?1 AND pending = 0
+            ORDER BY mid LIMIT ?2
+            """)
         self.inboxRange = try database.prepare(
             """
             SELECT mid, sender, body, sent_at FROM messages
             WHERE recipient = ?1 AND pending = ?2 AND mid > ?3 AND mid <= ?4
             ORDER BY mid LIMIT ?5
             """)
-        self.expiredDelivered = try database.prepare(
+        self.messagesInAcceptanceOrder = try database.prepare(
             """
-            SELECT mid, recipient FROM messages WHERE pending = 0 AND accepted_at < ?1
-            ORDER BY accepted_at LIMIT ?2
+            SELECT mid, recipient, pending, accepted_at FROM messages WHERE mid > ?1
+            ORDER BY mid LIMIT ?2
             """)
 
         self.droppedThrough = try database.prepare(

@@ -275,6 +275,36 @@ import Testing
         #expect(upgraded.assignMid() > mid)
     }
 
+    @Test func versionOneFileLosesTheAgeIndexAndStillPrunesByAge() throws {
+        var mids: [UInt64] = []
+        do {
+            let store = try SQLiteStore(
+                path: self.path, configuration: .init(retentionSeconds: 60),
+                migrations: [StoreSchema.migrations[0]])
+            for (pending, now) in [(false, Int64(1_000)), (true, 1_500), (false, 2_000)] {
+                let mid = store.assignMid()
+                try store.append(self.message(mid, at: now), pending: pending, now: now)
+                mids.append(mid)
+            }
+            #expect(
+                try store.database.scalarInteger(
+                    "SELECT count(*) FROM sqlite_master WHERE name = 'delivered_messages_by_age'")
+                    == 1)
+        }
+        let store = try self.open(retentionSeconds: 60)
+        #expect(try store.database.scalarInteger("PRAGMA user_version") == 2)
+        #expect(
+            try store.database.scalarInteger(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'delivered_messages_by_age'")
+                == 0)
+        #expect(store.prune(now: 61_001, budget: 10) == 1)
+        #expect(store.prune(now: 62_001, budget: 10) == 1)
+        #expect(
+            store.messages(for: "bob", after: 0, through: .max, since: 0, limit: 10).map(\.mid)
+                == [mids[1]])
+        #expect(store.hasGap(recipient: "bob", since: mids[2] - 1))
+    }
+
     @Test func failedMigrationLeavesTheOlderVersionIntact() throws {
         let base = StoreSchema.migrations
         do { _ = try SQLiteStore(path: self.path, configuration: .init(), migrations: base) }
@@ -334,6 +364,76 @@ import Testing
             store.messages(for: "user0", after: 0, through: .max, since: 0, limit: 10).map(\.mid)
                 == [keptMid])
         #expect(store.receipt(sender: "alice", requestID: "id0", now: 0) == nil)
+    }
+
+    @Test func aQueuedMessageDeliveredAfterPruningWentPastItStillAgesOut() throws {
+        let store = try self.open(retentionSeconds: 60)
+        var mids: [UInt64] = []
+        for (pending, now) in [(true, Int64(0)), (false, 0), (false, 100_000)] {
+            let mid = store.assignMid()
+            try store.append(self.message(mid, at: now), pending: pending, now: now)
+            mids.append(mid)
+        }
+        // The pass walks past the queued message, which cannot expire yet.
+        #expect(store.prune(now: 70_000, budget: 10) == 1)
+        #expect(store.prune(now: 70_000, budget: 10) == 0)
+        store.markDelivered(recipient: "bob", mids: [mids[0]])
+        #expect(store.prune(now: 70_000, budget: 10) == 1)
+        #expect(
+            store.messages(for: "bob", after: 0, through: .max, since: 0, limit: 10).map(\.mid)
+                == [mids[2]])
+    }
+
+    // MARK: The per-user cap
+
+    @Test func capEvictionsCommitTogetherWithTheMessagesThatCausedThem() throws {
+        let store = try self.open(maxMessagesPerUser: 3)
+        var bob: [UInt64] = []
+        for index in 0..<12 {
+            let recipient = index % 4 == 3 ? "carol" : "bob"
+            let mid = store.assignMid()
+            try store.append(self.message(mid, to: recipient), pending: false, now: 1_000)
+            if recipient == "bob" { bob.append(mid) }
+        }
+        try store.commit()
+        // A later batch that never commits must not take evictions with it either.
+        for _ in 0..<5 {
+            try store.append(self.message(store.assignMid()), pending: false, now: 1_000)
+        }
+        let recovered = try self.open(
+            try self.crashImage(named: "crash.db"), maxMessagesPerUser: 3)
+        let rows = "SELECT count(*) FROM messages WHERE recipient = 'bob'"
+        #expect(try recovered.database.scalarInteger(rows) == 3)
+        #expect(
+            recovered.messages(for: "bob", after: 0, through: .max, since: 0, limit: 10)
+                .map(\.mid) == Array(bob.suffix(3)))
+        #expect(recovered.hasGap(recipient: "bob", since: bob[5] - 1))
+        #expect(!recovered.hasGap(recipient: "bob", since: bob[5]))
+        #expect(
+            recovered.messages(for: "carol", after: 0, through: .max, since: 0, limit: 9).count
+                == 3)
+    }
+
+    @Test func aLowerCapAtRestartEvictsTheExcessOfDeliveredMessages() throws {
+        var mids: [UInt64] = []
+        do {
+            let store = try self.open(maxMessagesPerUser: 10)
+            for pending in [false, true, false, false, true, false, false, false] {
+                let mid = store.assignMid()
+                try store.append(self.message(mid), pending: pending, now: 1_000)
+                mids.append(mid)
+            }
+        }
+        let store = try self.open(maxMessagesPerUser: 3)
+        // Five of the six delivered messages go; the two queued ones are never evicted.
+        #expect(
+            store.messages(for: "bob", after: 0, through: .max, since: 0, limit: 10).map(\.mid)
+                == [mids[1], mids[4], mids[7]])
+        #expect(store.hasGap(recipient: "bob", since: mids[6] - 1))
+        #expect(!store.hasGap(recipient: "bob", since: mids[6]))
+        try store.commit()
+        let rows = "SELECT count(*) FROM messages WHERE recipient = 'bob'"
+        #expect(try store.database.scalarInteger(rows) == 3)
     }
 
     // MARK: Failures
