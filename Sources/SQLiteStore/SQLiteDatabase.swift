@@ -46,6 +46,9 @@ final class SQLiteDatabase {
 
     deinit { self.close() }
 
+    /// The `sqlite3 *`, for the few C calls this type does not wrap (hooks); nil once closed.
+    var connection: OpaquePointer? { self.handle }
+
     /// Finalizes every statement and closes the connection. An open transaction is rolled
     /// back, exactly as if the process had died. Safe to call twice.
     func close() {

@@ -5,12 +5,12 @@ import ChatRouter
 /// messages survive the process being killed and restarted. Semantics match `MemoryStore`
 /// exactly (the conformance tests run the same suite against both).
 ///
-/// Storage: WAL journal, `locking_mode=EXCLUSIVE` (one process owns the file for its whole
-/// life: a second switchboard on the same file is refused at start-up instead of handing out
-/// the same mids), statements prepared once. Writes between two `commit` calls share one open
-/// transaction, so a burst of messages costs one commit (group commit), not one per message;
-/// with `synchronous=NORMAL` (the default) a commit costs no fsync at all, see
-/// `SQLiteSynchronous`.
+/// Storage: WAL journal, an `flock` on the file for the store's whole life (a second
+/// switchboard on the same file is refused at start-up instead of handing out the same mids,
+/// see `StoreFileLock`), statements prepared once. Writes between two `commit` calls share
+/// one open transaction, so a burst of messages costs one commit (group commit), not one per
+/// message; with `synchronous=NORMAL` (the default) a commit costs no fsync at all, see
+/// `SQLiteSynchronous`. Checkpoints run on a thread of their own (`WALCheckpointer`).
 ///
 /// Mids: the store persists a high-water mark `mid_reserved_through` and commits it before
 /// handing out any mid at or below it, a block of `midReservationBlock` at a time; a restart
@@ -58,6 +58,10 @@ public final class SQLiteStore: MessageStore {
     let database: SQLiteDatabase
     /// Everything the store runs, prepared at open.
     let statements: StoreStatements
+    /// Keeps a second switchboard off the file.
+    private let fileLock: StoreFileLock
+    /// Checkpoints the write-ahead log off the committing thread.
+    let checkpointer: WALCheckpointer
     /// Per-recipient counts read so far; cleared whenever a batch is rolled back, since
     /// they may then describe writes that no longer exist.
     var inboxes: [String: InboxState] = [:]
@@ -100,7 +104,9 @@ public final class SQLiteStore: MessageStore {
         } catch {
             throw .opening(path, error)
         }
-        try Self.configure(database, path: path, synchronous: configuration.synchronous)
+        let fileLock = try Self.configure(
+            database, path: path, synchronous: configuration.synchronous,
+            lockTimeoutMilliseconds: Int(lockTimeout))
         try StoreSchema.migrate(database, path: path, migrations: migrations)
 
         let statements: StoreStatements
@@ -118,11 +124,23 @@ public final class SQLiteStore: MessageStore {
         else {
             throw .corrupt(path: path, reason: "the mid counter is missing or out of range")
         }
+        let checkpointer: WALCheckpointer
+        do {
+            checkpointer = try WALCheckpointer(
+                path: path, thresholdFrames: configuration.checkpointThresholdFrames,
+                hardLimitFrames: configuration.checkpointHardLimitFrames,
+                busyTimeoutMilliseconds: lockTimeout)
+        } catch {
+            throw .opening(path, error)
+        }
+        if let connection = database.connection { checkpointer.attach(to: connection) }
 
         self.path = path
         self.configuration = configuration
         self.database = database
         self.statements = statements
+        self.fileLock = fileLock
+        self.checkpointer = checkpointer
         // Everything up to the reserved mark may have been handed out before the last stop.
         self.reservedThroughMid = UInt64(max(reserved, highest))
         self.lastAssignedMid = self.reservedThroughMid
@@ -130,32 +148,22 @@ public final class SQLiteStore: MessageStore {
 
     /// Takes the file for this process and sets the journal and durability.
     private static func configure(
-        _ database: SQLiteDatabase, path: String, synchronous: SQLiteSynchronous
-    ) throws(SQLiteStoreError) {
+        _ database: SQLiteDatabase, path: String, synchronous: SQLiteSynchronous,
+        lockTimeoutMilliseconds: Int
+    ) throws(SQLiteStoreError) -> StoreFileLock {
         guard !database.isReadOnly else { throw .readOnly(path: path) }
+        // Before anything is read: a file another switchboard holds is not ours to look at.
+        let fileLock = try StoreFileLock(path: path, timeoutMilliseconds: lockTimeoutMilliseconds)
         do {
-            // EXCLUSIVE must come before the first WAL access: the WAL index then lives in
-            // process memory (no -shm file) and the file lock is held until close.
-            _ = try database.scalarText("PRAGMA locking_mode = EXCLUSIVE")
             let journal = try database.scalarText("PRAGMA journal_mode = WAL")
             guard journal?.lowercased() == "wal" else {
                 throw SQLiteStoreError.failed(
                     path: path, reason: "the file system does not support write-ahead logging")
             }
-            // Take the exclusive lock now rather than at the first message, so a second
-            // server on the same file fails at start-up.
-            // Limitation: the lock also keeps other readers out, so the sqlite3 shell cannot
-            // inspect a store while its server runs; stop the server (or copy the file and
-            // its -wal) first.
-            try database.execute("BEGIN EXCLUSIVE; COMMIT")
             try database.execute("PRAGMA synchronous = \(synchronous.pragmaValue)")
             // After a checkpoint the log is truncated to this size instead of keeping its
             // largest size forever.
             try database.execute("PRAGMA journal_size_limit = 67108864")
-            // Limitation: SQLite checkpoints the log inside the commit that grows it past
-            // 1000 pages (about 4 MB), so roughly every few thousand messages one commit
-            // takes a few milliseconds longer (it copies pages and, in NORMAL, fsyncs); the
-            // caller holds its lock meanwhile.
             // Limitation: opening reads only the header, schema and counters; damage in
             // other pages is not looked for (a full check would take seconds on a large
             // file) and surfaces later as a failed write (500 to the sender) or read.
@@ -166,12 +174,17 @@ public final class SQLiteStore: MessageStore {
         } catch {
             throw .failed(path: path, reason: "\(error)")
         }
+        return fileLock
     }
 
     deinit {
         // A clean close keeps the batch; a crash would lose only what `commit` never covered.
         try? self.commitTransaction()
+        if let connection = self.database.connection { self.checkpointer.detach(from: connection) }
+        self.checkpointer.stop()
+        // The last connection to close checkpoints the whole log and removes it.
         self.database.close()
+        self.fileLock.release()
     }
 
     // MARK: Mids

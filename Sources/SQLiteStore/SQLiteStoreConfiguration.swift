@@ -39,6 +39,11 @@ public struct SQLiteStoreConfiguration: Sendable {
     /// file as locked, in milliseconds. Default 1000: long enough for a previous instance
     /// that is just exiting, short enough to fail fast at start-up.
     public var lockTimeoutMilliseconds = 1000
+    /// Write-ahead log size, in pages, that wakes the checkpoint thread (SQLite's default).
+    var checkpointThresholdFrames: Int32 = 1000
+    /// Log size at which a commit checkpoints and restarts the log by itself, about 64 MB:
+    /// the size the log file is truncated back to afterwards (`journal_size_limit`).
+    var checkpointHardLimitFrames: Int32 = 16_000
 
     /// The defaults above, adjusted by the arguments.
     public init(

@@ -1,7 +1,8 @@
 /// Every statement the store runs after opening, prepared once at open. Parameters are
 /// numbered (`?1`) and documented where the store binds them.
 struct StoreStatements {
-    /// Opens a batch (deferred: the file lock is held anyway in exclusive mode).
+    /// Opens a batch, taking the write lock at once: a transaction that began as a read could
+    /// not become a write if another process (the sqlite3 shell) wrote meanwhile.
     let begin: SQLiteStatement
     /// Ends a batch durably, to the degree `PRAGMA synchronous` sets.
     let commit: SQLiteStatement
@@ -52,7 +53,7 @@ struct StoreStatements {
 
     /// Prepares every statement on `database`; fails if the schema lacks what they name.
     init(_ database: SQLiteDatabase) throws(SQLiteFailure) {
-        self.begin = try database.prepare("BEGIN")
+        self.begin = try database.prepare("BEGIN IMMEDIATE")
         self.commit = try database.prepare("COMMIT")
         self.rollback = try database.prepare("ROLLBACK")
 

@@ -174,13 +174,80 @@ import Testing
     func journalLockingAndSynchronousAreSet(synchronous: SQLiteSynchronous, pragma: Int64) throws {
         let store = try self.open(synchronous: synchronous)
         #expect(try store.database.scalarText("PRAGMA journal_mode") == "wal")
-        #expect(try store.database.scalarText("PRAGMA locking_mode") == "exclusive")
+        #expect(try store.database.scalarText("PRAGMA locking_mode") == "normal")
         #expect(try store.database.scalarInteger("PRAGMA synchronous") == pragma)
         #expect(
             try store.database.scalarInteger("PRAGMA user_version")
                 == Int64(StoreSchema.migrations.count))
-        // Exclusive WAL keeps its index in process memory: no shared-memory file.
-        #expect(!FileManager.default.fileExists(atPath: self.path + "-shm"))
+        #expect(try store.database.scalarInteger("PRAGMA wal_autocheckpoint") == 0)
+    }
+
+    @Test func anotherConnectionCanReadTheStoreWhileTheServerHasIt() throws {
+        let store = try self.open()
+        try store.append(self.message(store.assignMid()), pending: true, now: 1_000)
+        try store.commit()
+        // What the sqlite3 shell does: its own connection, reading.
+        let shell = try SQLiteDatabase(path: self.path, lockTimeoutMilliseconds: 50)
+        #expect(try shell.scalarInteger("SELECT count(*) FROM messages") == 1)
+        shell.close()
+        try store.append(self.message(store.assignMid()), pending: true, now: 1_000)
+        try store.commit()
+        #expect(store.pendingCount(recipient: "bob") == 2)
+    }
+
+    /// Writes `batches` commits of 40 messages of 2 KB to 20 users (about 20 log pages each)
+    /// and returns the largest size the write-ahead log file had after a commit.
+    private func writeLoad(_ store: SQLiteStore, batches: Int) throws -> Int {
+        let text = String(repeating: "x", count: 2_000)
+        var largest = 0
+        for _ in 0..<batches {
+            for index in 0..<40 {
+                let message = StoredMessage(
+                    mid: store.assignMid(), sender: "alice", recipient: "user\(index % 20)",
+                    text: text, timestamp: 1_000)
+                try store.append(message, pending: false, now: 1_000)
+            }
+            try store.commit()
+            var status = stat()
+            if stat(self.path + "-wal", &status) == 0 {
+                largest = max(largest, Int(status.st_size))
+            }
+        }
+        return largest
+    }
+
+    @Test func checkpointsRunOnTheirOwnThread() throws {
+        var configuration = SQLiteStoreConfiguration(maxMessagesPerUser: 100)
+        configuration.checkpointThresholdFrames = 50
+        configuration.checkpointHardLimitFrames = 1_000_000
+        let store = try SQLiteStore(path: self.path, configuration: configuration)
+        _ = try self.writeLoad(store, batches: 100)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while store.checkpointer.threadRuns.load(ordering: .relaxed) == 0
+            && ContinuousClock.now < deadline
+        {
+            try? Task.checkCancellation()
+            usleep(10_000)
+        }
+        #expect(store.checkpointer.threadRuns.load(ordering: .relaxed) > 0)
+        #expect(store.checkpointer.forcedRestarts.load(ordering: .relaxed) == 0)
+        #expect(store.checkpointer.failures.load(ordering: .relaxed) == 0)
+    }
+
+    @Test func theLogStaysBoundedWhateverTheCheckpointThreadManages() throws {
+        var configuration = SQLiteStoreConfiguration(maxMessagesPerUser: 100)
+        configuration.checkpointThresholdFrames = 20
+        configuration.checkpointHardLimitFrames = 200
+        let store = try SQLiteStore(path: self.path, configuration: configuration)
+        let largest = try self.writeLoad(store, batches: 300)
+        // A commit may start just under the limit: the limit plus one commit, with headers.
+        let frame = 4096 + 24
+        #expect(largest <= 32 + (200 + 60) * frame)
+        #expect(largest >= 20 * frame)
+        #expect(store.checkpointer.failures.load(ordering: .relaxed) == 0)
+        #expect(
+            store.messages(for: "user3", after: 0, through: .max, since: 0, limit: 1_000).count
+                == 100)
     }
 
     // MARK: Refusals
