@@ -112,4 +112,13 @@ public protocol MessageStore: AnyObject {
 
     /// Whether writes are waiting for `commit`; lets callers skip the call when idle.
     var hasUncommittedWrites: Bool { get }
+
+    /// Commits what is left and releases files and threads, at shutdown. Calls afterwards
+    /// fail as storage failures; calling it twice does nothing.
+    func close()
+}
+
+extension MessageStore {
+    /// Nothing to release by default.
+    public func close() {}
 }

@@ -177,10 +177,13 @@ public final class SQLiteStore: MessageStore {
         return fileLock
     }
 
-    deinit {
+    deinit { self.close() }
+
+    public func close() {
+        guard let connection = self.database.connection else { return }
         // A clean close keeps the batch; a crash would lose only what `commit` never covered.
-        try? self.commitTransaction()
-        if let connection = self.database.connection { self.checkpointer.detach(from: connection) }
+        _ = self.attempt { () throws(SQLiteFailure) -> Void in try self.commitTransaction() }
+        self.checkpointer.detach(from: connection)
         self.checkpointer.stop()
         // The last connection to close checkpoints the whole log and removes it.
         self.database.close()

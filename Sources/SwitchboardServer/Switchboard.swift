@@ -236,6 +236,7 @@ public final class SwitchboardServer: Sendable {
         }
         // libmicrohttpd closes the listening socket it was given.
         self.daemon.stop()
+        self.hub.closeStore()
         self.logger.info("stopped")
     }
 

@@ -182,6 +182,23 @@ import Testing
         #expect(try store.database.scalarInteger("PRAGMA wal_autocheckpoint") == 0)
     }
 
+    @Test func closeKeepsTheBatchRemovesTheLogAndLaterCallsFailCleanly() throws {
+        let store = try self.open()
+        let mid = store.assignMid()
+        try store.append(self.message(mid), pending: true, now: 1_000)
+        store.close()
+        store.close()
+        #expect(!FileManager.default.fileExists(atPath: self.path + "-wal"))
+        #expect(throws: AppendRefusal.storageFailure) {
+            try store.append(self.message(store.assignMid()), pending: true, now: 1_000)
+        }
+        #expect(store.messages(for: "bob", after: 0, through: .max, since: nil, limit: 9) == [])
+        let reopened = try self.open()
+        #expect(
+            reopened.messages(for: "bob", after: 0, through: .max, since: nil, limit: 9)
+                == [self.message(mid)])
+    }
+
     @Test func anotherConnectionCanReadTheStoreWhileTheServerHasIt() throws {
         let store = try self.open()
         try store.append(self.message(store.assignMid()), pending: true, now: 1_000)

@@ -90,6 +90,8 @@ import Testing
         #expect(queued.msg == "queued")
         first.send(signal: SIGTERM)
         #expect(first.waitForExit() == 0)
+        // Closed cleanly: the log was copied into the file and removed, the lock released.
+        #expect(!FileManager.default.fileExists(atPath: "\(self.folder.path)/graceful.db-wal"))
 
         let second = try self.start(["--store", store])
         let restartedPort = try #require(second.waitForListeningPort())

@@ -153,6 +153,14 @@ final class ChatHub: Sendable {
         self.state.withLock { state in Self.commit(&state, logger: self.logger) }
     }
 
+    /// Commits what is left and closes the store, once nothing can route any more.
+    func closeStore() {
+        self.state.withLock { state in
+            _ = Self.commit(&state, logger: self.logger)
+            state.router.store.close()
+        }
+    }
+
     private static func commit(_ state: inout State, logger: Logger) -> Bool {
         guard state.router.store.hasUncommittedWrites else { return true }
         do {
