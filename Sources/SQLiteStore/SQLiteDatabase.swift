@@ -98,15 +98,12 @@ final class SQLiteDatabase {
     func query(
         _ statement: SQLiteStatement, _ values: [SQLiteValue], row: (SQLiteStatement) -> Void
     ) throws(SQLiteFailure) {
-        defer { statement.reset() }
-        var status = statement.bind(values)
-        guard status == SQLITE_OK else { throw self.failure(status) }
-        status = statement.step()
-        while status == SQLITE_ROW {
-            row(statement)
-            status = statement.step()
-        }
-        guard status == SQLITE_DONE else { throw self.failure(status) }
+        try self.query(
+            statement, values,
+            whileRow: { current in
+                row(current)
+                return true
+            })
     }
 
     /// Runs a query while `row` returns true for the rows it is called with.
