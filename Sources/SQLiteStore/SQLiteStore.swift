@@ -303,6 +303,15 @@ public final class SQLiteStore: MessageStore {
         self.recipientsWithEvictionsDue.removeAll(keepingCapacity: true)
     }
 
+    /// The recipient's state with every due eviction carried out, for reads of the inbox:
+    /// reading the state may itself find an excess over the cap (a lower cap than the last
+    /// run's), and due evictions count as dropped.
+    private func settledInboxState(of recipient: String) throws(SQLiteFailure) -> InboxState {
+        _ = try self.inboxState(of: recipient)
+        try self.applyDueEvictions()
+        return try self.inboxState(of: recipient)
+    }
+
     /// The recipient's counts, read from the file the first time it is needed.
     func inboxState(of recipient: String) throws(SQLiteFailure) -> InboxState {
         if let cached = self.inboxes[recipient] { return cached }
@@ -397,9 +406,7 @@ public final class SQLiteStore: MessageStore {
     ) -> [StoredMessage] {
         guard limit > 0, upperBound > cursor else { return [] }
         let merged = self.attempt { () throws(SQLiteFailure) -> [StoredMessage] in
-            // Reading the state finds an excess over the cap (a lower cap than the last run).
-            _ = try self.inboxState(of: recipient)
-            try self.applyDueEvictions()
+            _ = try self.settledInboxState(of: recipient)
             let queued = try self.range(
                 of: recipient, pending: true, after: cursor, through: upperBound, limit: limit)
             guard let since else { return queued }
@@ -455,10 +462,7 @@ public final class SQLiteStore: MessageStore {
 
     public func hasGap(recipient: String, since: UInt64) -> Bool {
         let dropped = self.attempt { () throws(SQLiteFailure) -> UInt64 in
-            // Reading the state may find evictions due; they count as dropped.
-            _ = try self.inboxState(of: recipient)
-            try self.applyDueEvictions()
-            return try self.inboxState(of: recipient).droppedThroughMid
+            try self.settledInboxState(of: recipient).droppedThroughMid
         }
         // Unreadable: claim a gap, the safe answer (the client then knows it may have missed
         // something).
@@ -468,14 +472,10 @@ public final class SQLiteStore: MessageStore {
 
     /// How many messages wait in `recipient`'s offline queue (0 when it cannot be read).
     public func pendingCount(recipient: String) -> Int {
-        var count: Int64 = 0
-        _ = self.attempt { () throws(SQLiteFailure) -> Void in
-            try self.applyDueEvictions()
-            try self.database.query(self.statements.countPending, [.text(recipient)]) {
-                count = $0.integer(at: 0)
-            }
+        let state = self.attempt { () throws(SQLiteFailure) -> InboxState in
+            try self.inboxState(of: recipient)
         }
-        return Int(clamping: count)
+        return state?.pending ?? 0
     }
 
     // MARK: Receipts

@@ -23,8 +23,9 @@ final class WALCheckpointer: Sendable {
     /// Log size at which the committing connection checkpoints and restarts the log itself.
     let hardLimitFrames: Int32
 
-    /// The checkpoint thread's connection; only that thread uses it (and `stop`, after it).
-    private let connection: Mutex<OpaquePointer?>
+    /// The checkpoint thread's connection. Held locked while a checkpoint runs on either
+    /// connection, so the two never contend inside SQLite.
+    private let connection: Mutex<SQLiteDatabase>
     private let requested = Atomic<Bool>(false)
     /// The log's size when the last checkpoint ran; frames beyond it are what the next one
     /// has to copy (if the log has restarted since, all of it is new).
@@ -51,26 +52,14 @@ final class WALCheckpointer: Sendable {
         path: String, thresholdFrames: Int32, hardLimitFrames: Int32,
         busyTimeoutMilliseconds: Int32
     ) throws(SQLiteFailure) {
-        var opened: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
-        let status = sqlite3_open_v2(path, &opened, flags, nil)
-        guard status == SQLITE_OK, let opened else {
-            let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
-            sqlite3_close_v2(opened)
-            throw SQLiteFailure(code: status, message: message)
-        }
+        let database = try SQLiteDatabase(
+            path: path, lockTimeoutMilliseconds: busyTimeoutMilliseconds)
         // This connection never writes, so it must never checkpoint on its own either.
-        sqlite3_wal_autocheckpoint(opened, 0)
+        if let handle = database.connection { sqlite3_wal_autocheckpoint(handle, 0) }
         // A connection finds the file in WAL mode only when it first reads it; until then a
         // checkpoint does nothing.
-        let read = sqlite3_exec(opened, "SELECT count(*) FROM sqlite_master", nil, nil, nil)
-        guard read == SQLITE_OK else {
-            let message = String(cString: sqlite3_errmsg(opened))
-            let failure = SQLiteFailure(code: read, message: message)
-            sqlite3_close_v2(opened)
-            throw failure
-        }
-        self.connection = Mutex(opened)
+        _ = try database.scalarInteger("SELECT count(*) FROM sqlite_master")
+        self.connection = Mutex(database)
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         self.thresholdFrames = max(1, thresholdFrames)
         self.hardLimitFrames = max(self.thresholdFrames + 1, hardLimitFrames)
@@ -161,10 +150,7 @@ final class WALCheckpointer: Sendable {
         guard !self.stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
         sem_post(self.wakeups)
         if let thread = self.thread.withLock({ $0 }) { pthread_join(thread, nil) }
-        self.connection.withLock { connection in
-            sqlite3_close_v2(connection)
-            connection = nil
-        }
+        self.connection.withLock { $0.close() }
     }
 
     private func startThread() {
@@ -192,10 +178,10 @@ final class WALCheckpointer: Sendable {
             if self.stopping.load(ordering: .acquiring) { return }
             self.requested.store(false, ordering: .releasing)
             var logFrames: Int32 = 0
-            let status = self.connection.withLock { connection -> Int32 in
-                guard let connection else { return SQLITE_MISUSE }
+            let status = self.connection.withLock { database -> Int32 in
+                guard let handle = database.connection else { return SQLITE_MISUSE }
                 return sqlite3_wal_checkpoint_v2(
-                    connection, nil, SQLITE_CHECKPOINT_PASSIVE, &logFrames, nil)
+                    handle, nil, SQLITE_CHECKPOINT_PASSIVE, &logFrames, nil)
             }
             self.threadRuns.add(1, ordering: .relaxed)
             if status == SQLITE_OK {
